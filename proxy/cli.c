@@ -1,0 +1,321 @@
+/*
+ * cli.c - parse the trusted command line.  Before the subcommand only
+ * xpra-proxy's own options are allowed; after "_proxy" every xpra option is
+ * accepted and those that do not matter here are ignored, because xpra
+ * clients send many.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+struct parser {
+	int			 argc;
+	char *const		*argv;
+	int			 i;
+	struct proxy_opts	*o;
+	char			*err;
+	size_t			 errlen;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+usage_error(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void
+cli_init(struct proxy_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->command = CMD_RELAY;
+	o->display.kind = DISPLAY_NONE;
+	o->connect_timeout_ms = CLI_CONNECT_TIMEOUT_MS;
+	o->wait_ms = CLI_WAIT_MS;
+}
+
+void
+cli_free(struct proxy_opts *o)
+{
+	if (o == NULL)
+		return;
+	strlist_clear(&o->socket_dirs);
+	strlist_clear(&o->socket_dir);
+	strlist_clear(&o->ignored);
+}
+
+int
+cli_parse_seconds(const char *s, int *ret_ms)
+{
+	long ms = 0, scale = 1000;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++)
+		if ((ms = ms * 10 + (*p - '0') * 1000) > CLI_TIMEOUT_MAX_MS)
+			return -EINVAL;
+	if (*p == '.' && isdigit((unsigned char)p[1]))
+		for (p++; isdigit((unsigned char)*p); p++)
+			ms += (*p - '0') * (scale /= 10);
+	if (*p != '\0' || ms > CLI_TIMEOUT_MAX_MS)
+		return -EINVAL;
+	*ret_ms = (int)ms;
+	return 0;
+}
+
+static bool
+is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return s[n] == '\0';
+}
+
+/* xpra's --env=NAME=VALUE: only a well-formed SSH_AGENT_UUID is kept. */
+static int
+parse_env(struct parser *p, const char *value)
+{
+	static const char key[] = "SSH_AGENT_UUID=";
+
+	if (strncmp(value, key, sizeof(key) - 1) == 0 &&
+	    is_hex(value + sizeof(key) - 1, AGENT_UUID_LEN)) {
+		strlcpy(p->o->agent_uuid, value + sizeof(key) - 1,
+		    sizeof(p->o->agent_uuid));
+		return 0;
+	}
+	return strlist_add(&p->o->ignored, value);
+}
+
+/*
+ * If argv[i] is "--name=value" or "--name value", point *ret at the value
+ * and consume it.  Returns 1 on a match, 0 if not this option, -EINVAL if
+ * the value is missing.
+ */
+static int
+option_value(struct parser *p, const char *name, const char **ret)
+{
+	const char *arg = p->argv[p->i];
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) != 0)
+		return 0;
+	if (arg[n] == '=') {
+		*ret = arg + n + 1;
+		return 1;
+	}
+	if (arg[n] != '\0')
+		return 0;
+	if (p->i + 1 >= p->argc)
+		return usage_error(p, "option %s needs a value", name);
+	*ret = p->argv[++p->i];
+	return 1;
+}
+
+static int
+timeout_option(struct parser *p, const char *name, const char *v, int *ms)
+{
+	if (cli_parse_seconds(v, ms) < 0)
+		return usage_error(p, "invalid %s value '%s'", name, v);
+	return 0;
+}
+
+enum value_opt {
+	OPT_SOCKET_DIRS,
+	OPT_SOCKET_DIR,
+	OPT_SESSIONS_DIR,
+	OPT_ENV,
+	OPT_CONNECT_TIMEOUT,
+	OPT_WAIT,
+	OPT_COUNT,
+};
+
+static const char *const value_opt_names[OPT_COUNT] = {
+	[OPT_SOCKET_DIRS] = "--socket-dirs",
+	[OPT_SOCKET_DIR] = "--socket-dir",
+	[OPT_SESSIONS_DIR] = "--sessions-dir",
+	[OPT_ENV] = "--env",
+	[OPT_CONNECT_TIMEOUT] = "--connect-timeout",
+	[OPT_WAIT] = "--wait",
+};
+
+/* Apply option id with value v.  Returns 0 or -errno. */
+static int
+apply_value(struct parser *p, enum value_opt id, const char *v)
+{
+	struct proxy_opts *o = p->o;
+
+	switch (id) {
+	case OPT_SOCKET_DIRS:
+		return strlist_add_split(&o->socket_dirs, v);
+	case OPT_SOCKET_DIR:
+		return strlist_add(&o->socket_dir, v);
+	case OPT_SESSIONS_DIR:
+		o->sessions_dir = v;
+		return 0;
+	case OPT_ENV:
+		return parse_env(p, v);
+	case OPT_CONNECT_TIMEOUT:
+		return timeout_option(p, value_opt_names[id], v,
+		    &o->connect_timeout_ms);
+	case OPT_WAIT:
+		return timeout_option(p, value_opt_names[id], v, &o->wait_ms);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* One option taking a value.  1 if handled, 0 if unknown, or -errno. */
+static int
+value_option(struct parser *p)
+{
+	const char *v;
+	int id, r;
+
+	for (id = 0; id < OPT_COUNT; id++) {
+		if ((r = option_value(p, value_opt_names[id], &v)) == 0)
+			continue;
+		if (r > 0)
+			r = apply_value(p, id, v);
+		return r < 0 ? r : 1;
+	}
+	return 0;
+}
+
+/* One of our options.  1 if handled, 0 if unknown, or -errno. */
+static int
+own_option(struct parser *p)
+{
+	const char *arg = p->argv[p->i];
+	struct proxy_opts *o = p->o;
+
+	if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0)
+		o->verbosity = o->verbosity < 0 ? 1 : o->verbosity + 1;
+	else if (strcmp(arg, "-vv") == 0)
+		o->verbosity = LOG_DEBUG_LEVEL;
+	else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)
+		o->verbosity = LOG_QUIET;
+	else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+		o->command = CMD_HELP;
+	else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0)
+		o->command = CMD_VERSION;
+	else if (strcmp(arg, "--json") == 0 && o->command == CMD_LIST)
+		o->json = true;
+	else
+		return value_option(p);
+	return 1;
+}
+
+static int
+set_display(struct parser *p, const char *arg)
+{
+	int r;
+
+	if (p->o->display_arg != NULL)
+		return usage_error(p, "too many arguments: '%s' after '%s'",
+		    arg, p->o->display_arg);
+	if ((r = display_parse(arg, &p->o->display)) < 0)
+		return usage_error(p, "invalid display '%s'", arg);
+	p->o->display_arg = arg;
+	return 0;
+}
+
+/*
+ * Everything after the subcommand (or the display): options anywhere,
+ * at most one display.  lenient: unknown "--options" are xpra's, ignored.
+ */
+static int
+parse_rest(struct parser *p, bool lenient, bool display_allowed)
+{
+	const char *arg;
+	int r;
+
+	for (; p->i < p->argc; p->i++) {
+		arg = p->argv[p->i];
+		if (arg[0] == '-' && arg[1] != '\0') {
+			if ((r = own_option(p)) < 0)
+				return r;
+			if (r == 0 && !(lenient && strncmp(arg, "--", 2) == 0))
+				return usage_error(p, "unknown option '%s'",
+				    arg);
+			if (r == 0 && (r = strlist_add(&p->o->ignored, arg)) < 0)
+				return r;
+		} else if (!display_allowed) {
+			return usage_error(p, "unexpected argument '%s'", arg);
+		} else if ((r = set_display(p, arg)) < 0) {
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* The first word that is not an option: a subcommand or a display. */
+static int
+parse_command(struct parser *p, bool named_xpra)
+{
+	const char *arg = p->argv[p->i];
+
+	if (strcmp(arg, "_proxy") == 0) {
+		p->o->xpra_argv = true;
+		p->i++;
+		return parse_rest(p, true, true);
+	}
+	if (strcmp(arg, "list") == 0) {
+		p->o->command = CMD_LIST;
+		p->i++;
+		return parse_rest(p, false, false);
+	}
+	if (named_xpra && strcmp(arg, "initenv") == 0) {
+		p->o->command = CMD_INITENV;
+		return 0;
+	}
+	if (strncmp(arg, "_proxy", 6) == 0)
+		return usage_error(p, "'%s' (server start) is not supported: "
+		    "start the server with xpra itself", arg);
+	if (named_xpra)
+		return usage_error(p, "'xpra %s' is not supported here: this "
+		    "is xpra-proxy, which only knows _proxy, list and "
+		    "initenv", arg);
+	return parse_rest(p, false, true);
+}
+
+int
+cli_parse(int argc, char *const argv[], struct proxy_opts *o, char *err,
+    size_t errlen)
+{
+	struct parser p = { argc, argv, 1, o, err, errlen };
+	const char *base;
+	bool named_xpra;
+	int r;
+
+	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base != NULL ? base + 1 : (argc > 0 ? argv[0] : "");
+	named_xpra = strcmp(base, "xpra") == 0;
+	err[0] = '\0';
+	for (; p.i < argc && argv[p.i][0] == '-' && argv[p.i][1] != '\0';
+	    p.i++) {
+		if (strcmp(argv[p.i], "--") == 0) {
+			p.i++;
+			break;
+		}
+		if ((r = own_option(&p)) < 0)
+			return r;
+		if (r == 0)
+			return usage_error(&p, "unknown option '%s'", argv[p.i]);
+	}
+	if (p.i >= argc || o->command == CMD_HELP || o->command == CMD_VERSION)
+		return 0;
+	return parse_command(&p, named_xpra);
+}

@@ -1,0 +1,56 @@
+/*
+ * log.h - diagnostics: stderr (which the ssh user sees) and the systemd
+ * journal.  Never stdout: stdout is the wire.  The only module with state.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdint.h>
+#include <syslog.h>
+
+/* Stable MESSAGE_IDs, one per kind of event (journalctl MESSAGE_ID=...). */
+#define LOG_ID_SESSION_START	"7ed95eed88684f9f924bb7ede4cc38aa"
+#define LOG_ID_SESSION_END	"a739d9cb45ba4a65af244fa4c599ea21"
+#define LOG_ID_NO_SESSION	"c686c30bf35d499c876d618ab276b829"
+#define LOG_ID_SOCKET_SKIPPED	"64c718daf34d44ec96b7785a1c68c21b"
+#define LOG_ID_ERROR		"c98ee08934d54017b5928c335d66952d"
+
+enum log_level {
+	LOG_QUIET = -1,		/* errors only */
+	LOG_NORMAL = 0,		/* errors and warnings */
+	LOG_VERBOSE = 1,	/* and notices, info */
+	LOG_DEBUG_LEVEL = 2,	/* and debug */
+};
+
+/* Structured fields of one journal record; NULL / -1 fields are left out. */
+struct log_fields {
+	const char	*display;
+	const char	*socket;
+	const char	*reason;
+	int64_t		 bytes_up;	/* client to server */
+	int64_t		 bytes_down;	/* server to client */
+	int64_t		 duration_usec;
+	const char	*closed_by;
+	int		 exit_status;
+	int		 errnum;	/* ERRNO=, or 0 */
+};
+
+#define LOG_FIELDS_INIT	{ NULL, NULL, NULL, -1, -1, -1, NULL, -1, 0 }
+
+/* Set how much reaches stderr.  Default LOG_NORMAL. */
+void	log_init(enum log_level level);
+
+/*
+ * Log one event: the message goes to stderr if level allows it for prio,
+ * prefixed "xpra-proxy: ", and, with msgid and fields, to the journal.
+ */
+void	log_event(int prio, const char *msgid, const struct log_fields *f,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Shorthands without structured fields. */
+void	log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* LOG_H */

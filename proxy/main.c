@@ -1,0 +1,294 @@
+/*
+ * main.c - xpra-proxy: parse, find the session, relay, exit.  The only
+ * place that decides exit statuses (sysexits(3), SPEC §3) and turns
+ * failures into messages.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "context.h"
+#include "log.h"
+#include "relay.h"
+#include "sessions.h"
+#include "signals.h"
+
+#define WAIT_STEP_MS	100	/* re-try a starting server this often */
+
+static const char usage_text[] =
+"usage: xpra-proxy [OPTIONS] [DISPLAY]\n"
+"       xpra-proxy [OPTIONS] _proxy [DISPLAY] [XPRA-OPTIONS]\n"
+"       xpra-proxy [OPTIONS] list [--json]\n"
+"       xpra-proxy --version | --help\n"
+"Relay stdin/stdout to the xpra session DISPLAY (:N, N, wayland-N, /path,\n"
+"socket:///path; none: the single live session).\n"
+"  --socket-dir=DIR        search DIR first\n"
+"  --socket-dirs=A:B       search these instead (repeats accumulate)\n"
+"  --wait=SECONDS          wait for a starting server (default 10)\n"
+"  --connect-timeout=SECONDS  per connection attempt (default 5)\n"
+"  -v, --verbose  -q, --quiet\n"
+"Exit: 0 done, 64 usage, 69 no such session, 71 system error,\n"
+"74 relay I/O error, 77 permission denied, 128+N signal N.\n";
+
+static int64_t
+usec_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *
+verdict_reason(enum sock_verdict v)
+{
+	switch (v) {
+	case SOCK_SYMLINK:	return "a symlink, never followed";
+	case SOCK_FOREIGN_OWNER: return "owned by another user";
+	case SOCK_FOREIGN_PEER:	return "the listener runs as another user";
+	case SOCK_UNSAFE_DIR:	return "unsafe directory owner or mode";
+	case SOCK_NOT_SOCKET:	return "not a socket";
+	case SOCK_DENIED:	return "permission denied";
+	case SOCK_REFUSED:	return "stale: nobody listens";
+	case SOCK_TIMEOUT:	return "not answering";
+	default:		return "cannot connect";
+	}
+}
+
+/* sockdir_lookup.skipped: trust failures are warnings, the rest debug. */
+static void
+log_skipped(void *arg, const char *path, const struct sock_probe *p)
+{
+	struct log_fields f = LOG_FIELDS_INIT;
+	bool trust = p->verdict == SOCK_SYMLINK ||
+	    p->verdict == SOCK_FOREIGN_OWNER ||
+	    p->verdict == SOCK_FOREIGN_PEER || p->verdict == SOCK_UNSAFE_DIR;
+
+	(void)arg;
+	f.socket = path;
+	f.reason = verdict_reason(p->verdict);
+	f.errnum = p->err;
+	log_event(trust ? LOG_WARNING : LOG_DEBUG, LOG_ID_SOCKET_SKIPPED, &f,
+	    "ignoring %s: %s", path, f.reason);
+}
+
+static int	no_session(const char *label, int status, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Report, once, that no session can be used; returns status. */
+static int
+no_session(const char *label, int status, const char *fmt, ...)
+{
+	struct log_fields f = LOG_FIELDS_INIT;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f.display = label;
+	f.exit_status = status;
+	log_event(LOG_ERR, LOG_ID_NO_SESSION, &f, "%s", msg);
+	return status;
+}
+
+/* A stale socket this young may belong to a server that is starting. */
+static bool
+may_be_starting(time_t newest_stale)
+{
+	return newest_stale != 0 &&
+	    time(NULL) - newest_stale < SOCKDIR_STALE_RECENT;
+}
+
+/*
+ * Connect to the display given, waiting up to --wait for one that is
+ * starting.  Returns an fd, or an exit status (negated) already reported.
+ */
+static int
+connect_named(const struct proxy_opts *o,
+    const sigset_t *waitmask, struct sockdir_lookup *l, const char *label)
+{
+	int64_t deadline = usec_now() + (int64_t)o->wait_ms * 1000;
+	int fd;
+
+	for (;;) {
+		if ((fd = sockdir_connect(l, &o->display)) >= 0)
+			return fd;
+		l->skipped = NULL;	/* warn about a socket once */
+		if (fd != -ECONNREFUSED || !may_be_starting(l->newest_stale) ||
+		    usec_now() >= deadline)
+			break;
+		if (signals_sleep(WAIT_STEP_MS, waitmask) < 0)
+			return -(128 + signals_caught());
+	}
+	if (fd == -ENOMEM)
+		return -no_session(label, EX_OSERR, "out of memory");
+	return -no_session(label, fd == -EACCES ? EX_NOPERM : EX_UNAVAILABLE,
+	    "cannot find live server for display %s", label);
+}
+
+/* No display given: the single live one (SPEC §4.4). */
+static int
+connect_picked(const struct context *ctx, const struct proxy_opts *o,
+    struct sockdir_lookup *l)
+{
+	char labels[1024];
+	struct sock_probe p;
+	int r;
+
+	r = sessions_pick(ctx, l->path, sizeof(l->path), labels,
+	    sizeof(labels));
+	if (r == -ENOENT)
+		return -no_session(NULL, EX_UNAVAILABLE,
+		    "cannot find any live servers to connect to");
+	if (r == -EEXIST)
+		return -no_session(NULL, EX_USAGE, "there are multiple servers "
+		    "running, please specify: %s", labels);
+	if (r < 0)
+		return -no_session(NULL, EX_OSERR, "cannot list sessions: %s",
+		    strerror(-r));
+	if ((r = sockdir_connect_path(l->path, ctx->user.uid,
+	    o->connect_timeout_ms, &p)) >= 0)
+		return r;
+	log_skipped(NULL, l->path, &p);
+	return -no_session(NULL, sock_state_of(p.verdict) == SOCK_INACCESSIBLE ?
+	    EX_NOPERM : EX_UNAVAILABLE, "cannot connect to %s: %s", l->path,
+	    verdict_reason(p.verdict));
+}
+
+/* The journal record and exit status of a finished relay. */
+static int
+relay_done(int r, const struct relay_result *res, const char *label,
+    const char *path, int64_t started)
+{
+	struct log_fields f = LOG_FIELDS_INIT;
+	int status = EX_OK;
+
+	if (r == -EINTR)
+		status = 128 + res->signo;
+	else if (r < 0)
+		status = EX_IOERR;
+	f.display = label;
+	f.socket = path;
+	f.bytes_up = (int64_t)res->up;
+	f.bytes_down = (int64_t)res->down;
+	f.duration_usec = usec_now() - started;
+	f.closed_by = res->closed_by;
+	f.exit_status = status;
+	f.errnum = res->err;
+	if (status == EX_IOERR)
+		log_event(LOG_ERR, LOG_ID_SESSION_END, &f, "relay to %s failed "
+		    "on %s: %s", label, res->err_where, strerror(res->err));
+	else
+		log_event(LOG_INFO, LOG_ID_SESSION_END, &f, "session %s ended "
+		    "(%s), %llu bytes up, %llu down", label, res->closed_by ?
+		    res->closed_by : "signal", (unsigned long long)res->up,
+		    (unsigned long long)res->down);
+	return status;
+}
+
+static int
+run_relay(const struct context *ctx, const struct proxy_opts *o,
+    const sigset_t *waitmask)
+{
+	struct sockdir_lookup l = { &ctx->dirs, ctx->host, ctx->user.uid,
+	    o->connect_timeout_ms, log_skipped, NULL, "", 0, false };
+	struct log_fields f = LOG_FIELDS_INIT;
+	struct relay_result res;
+	char label[PATH_MAX];
+	int64_t started = usec_now();
+	int fd, r;
+
+	if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO))
+		return no_session(NULL, EX_USAGE, "stdin or stdout is a "
+		    "terminal, which would corrupt the stream: use ssh -T");
+	if (o->display.kind == DISPLAY_NONE) {
+		fd = connect_picked(ctx, o, &l);
+	} else {
+		(void)display_label(&o->display, label, sizeof(label));
+		fd = connect_named(o, waitmask, &l, label);
+	}
+	if (fd < 0)
+		return -fd;
+	if (o->display.kind == DISPLAY_NONE)
+		strlcpy(label, l.path, sizeof(label));
+	f.display = label;
+	f.socket = l.path;
+	log_event(LOG_INFO, LOG_ID_SESSION_START, &f, "relaying to %s", l.path);
+	r = relay_run(STDIN_FILENO, STDOUT_FILENO, fd, waitmask, &res);
+	close(fd);
+	return relay_done(r, &res, label, l.path, started);
+}
+
+static int
+run_list(const struct context *ctx, const struct proxy_opts *o)
+{
+	int n;
+
+	if ((n = sessions_list(stdout, ctx, o->json)) < 0) {
+		log_error("cannot list sessions: %s", strerror(-n));
+		return n == -EIO ? EX_IOERR : EX_OSERR;
+	}
+	return EX_OK;
+}
+
+/* Before any work: our own commands, and what is not ours to do. */
+static int
+run_simple(const struct proxy_opts *o)
+{
+	if (o->command == CMD_HELP)
+		fputs(usage_text, stdout);
+	else if (o->command == CMD_VERSION)
+		printf("xpra-proxy %s\n", XPRA_PROXY_VERSION);
+	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+}
+
+static void
+log_ignored(const struct proxy_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->ignored.n; i++)
+		log_debug("ignoring xpra option %s", o->ignored.v[i]);
+	if (o->agent_uuid[0] != '\0' || o->sessions_dir != NULL)
+		log_debug("ssh-agent forwarding is not implemented: ignored");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct proxy_opts o;
+	struct context ctx;
+	sigset_t waitmask;
+	char err[CLI_ERR_MAX];
+	int r, status;
+
+	cli_init(&o);
+	if ((r = cli_parse(argc, argv, &o, err, sizeof(err))) < 0) {
+		fprintf(stderr, "xpra-proxy: %s\n%s", r == -ENOMEM ?
+		    "out of memory" : err, "try 'xpra-proxy --help'\n");
+		return r == -ENOMEM ? EX_OSERR : EX_USAGE;
+	}
+	log_init((enum log_level)o.verbosity);
+	if (o.command != CMD_RELAY && o.command != CMD_LIST)
+		return run_simple(&o);
+	log_ignored(&o);
+	if ((r = signals_init(&waitmask)) < 0 ||
+	    (r = context_init(&ctx, &o, XPRA_CONF_DIR)) < 0) {
+		log_error("cannot start: %s", strerror(-r));
+		return EX_OSERR;
+	}
+	if (o.command == CMD_LIST)
+		status = run_list(&ctx, &o);
+	else
+		status = run_relay(&ctx, &o, &waitmask);
+	context_free(&ctx);
+	cli_free(&o);
+	return status;
+}

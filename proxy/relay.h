@@ -1,0 +1,54 @@
+/*
+ * relay.h - move bytes between the client (stdin/stdout, pipes from sshd)
+ * and the server socket: splice(2) and poll(2), one thread, half-close.
+ * The only code that writes to stdout.
+ */
+#ifndef RELAY_H
+#define RELAY_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#define RELAY_CHUNK		(1 << 20)	/* bytes asked of one splice */
+#define RELAY_BUF		(64 * 1024)	/* read/write fallback buffer */
+#define RELAY_PIPE_DEFAULT	(64 * 1024)	/* a pipe's default capacity */
+#define RELAY_PIPE_BULK		(1 << 20)	/* while bulk data moves */
+#define RELAY_IDLE_SHRINK_MS	2000	/* idle this long: shrink back */
+#define RELAY_BURST		16	/* calls per direction per wakeup */
+
+enum relay_mode {
+	RELAY_SPLICE,		/* stdio is a pipe: splice straight to/from the socket */
+	RELAY_SPLICE_PIPE,	/* stdio is a socket: splice through a private pipe */
+	RELAY_COPY,		/* anything else, or splice refused: read/write */
+};
+
+struct relay_result {
+	uint64_t	 up;		/* bytes client to server */
+	uint64_t	 down;		/* bytes server to client */
+	const char	*closed_by;	/* "client", "server", or NULL */
+	int		 signo;		/* the terminating signal, or 0 */
+	int		 err;		/* errno of an I/O error, or 0 */
+	const char	*err_where;	/* "stdin", "stdout" or "socket" */
+	enum relay_mode	 mode_up, mode_down;
+};
+
+/*
+ * The mode for a stdio descriptor: a pipe splices directly, a socket
+ * through a private pipe, anything else (a file, /dev/null, a tty)
+ * copies.  Returns the mode, or -errno if fd cannot be examined.
+ */
+int	relay_mode_of(int fd);
+
+/*
+ * Relay in -> sock and sock -> out until both directions have ended, or
+ * either peer is gone, or a terminating signal arrives (see signals.h;
+ * waitmask is the mask to wait with).  sock must be non-blocking; in and
+ * out are borrowed and their file status flags restored; out is replaced
+ * by /dev/null once the server's stream ended, so the client sees EOF.
+ * Returns 0 (ended normally, including a peer gone), -EINTR (signal:
+ * ret->signo) or -errno (I/O error: ret->err_where).  *ret always written.
+ */
+int	relay_run(int in, int out, int sock, const sigset_t *waitmask,
+	    struct relay_result *ret);
+
+#endif /* RELAY_H */

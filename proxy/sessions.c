@@ -1,0 +1,191 @@
+/*
+ * sessions.c - walk every socket directory with sockdir_scan(), using the
+ * kernel's table of listeners (so no server sees a probe), for "list" and
+ * for picking the single live session.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sessions.h"
+
+/* Scan every directory of ctx; fn sees every entry.  Count or -errno. */
+static int
+scan_all(const struct context *ctx, sockdir_entry_fn fn, void *arg)
+{
+	struct sock_listeners ls;
+	bool have_ls;
+	size_t i;
+	int n, total = 0;
+
+	if (!(have_ls = sock_listeners_get(&ls) == 0))
+		log_debug("no listener table from the kernel: probing sockets");
+	for (i = 0; i < ctx->dirs.n; i++) {
+		n = sockdir_scan(ctx->dirs.v[i], ctx->host, ctx->user.uid,
+		    have_ls ? &ls : NULL, fn, arg);
+		if (n < 0)
+			log_warn("ignoring socket directory %s: %s",
+			    ctx->dirs.v[i], strerror(-n));
+		else
+			total += n;
+	}
+	if (have_ls)
+		sock_listeners_free(&ls);
+	return total;
+}
+
+struct printer {
+	FILE	*out;
+	bool	 json;
+	int	 count;
+	char	 key[PATH_MAX];
+};
+
+static void
+json_string(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static void
+print_json(struct printer *pr, const struct sockdir_entry *e)
+{
+	fputs(pr->count == 0 ? "[\n  {" : ",\n  {", pr->out);
+	fputs("\"dir\": ", pr->out);
+	json_string(pr->out, e->key);
+	fputs(", \"path\": ", pr->out);
+	json_string(pr->out, e->path);
+	fputs(", \"display\": ", pr->out);
+	json_string(pr->out, e->label);
+	fprintf(pr->out, ", \"state\": \"%s\", \"uid\": %u, \"mtime\": %lld}",
+	    sock_state_name(e->state), (unsigned int)e->owner,
+	    (long long)e->mtime);
+}
+
+static void
+print_entry(void *arg, const struct sockdir_entry *e)
+{
+	struct printer *pr = arg;
+
+	if (pr->json) {
+		print_json(pr, e);
+	} else {
+		if (pr->count == 0)
+			fputs("Found the following xpra sessions:\n", pr->out);
+		if (strcmp(pr->key, e->key) != 0) {
+			fprintf(pr->out, "%s:\n", e->key);
+			strlcpy(pr->key, e->key, sizeof(pr->key));
+		}
+		fprintf(pr->out, "\t%s session at %s\n",
+		    sock_state_name(e->state), e->label);
+	}
+	pr->count++;
+}
+
+int
+sessions_list(FILE *out, const struct context *ctx, bool json)
+{
+	struct printer pr = { out, json, 0, "" };
+	int n;
+
+	if ((n = scan_all(ctx, print_entry, &pr)) < 0)
+		return n;
+	if (json)
+		fputs(pr.count == 0 ? "[]\n" : "\n]\n", out);
+	else if (pr.count == 0)
+		fputs("No xpra sessions found\n", out);
+	if (fflush(out) != 0 || ferror(out))
+		return -EIO;
+	return pr.count;
+}
+
+struct live {
+	struct strlist	labels;		/* distinct, in order */
+	struct strlist	paths;		/* first socket of each label */
+	int		err;
+};
+
+static bool
+is_proxy_label(const char *label)
+{
+	return strncmp(label, ":proxy-", 7) == 0;
+}
+
+static void
+collect_live(void *arg, const struct sockdir_entry *e)
+{
+	struct live *lv = arg;
+	size_t i;
+
+	if (e->state != SOCK_LIVE || lv->err < 0)
+		return;
+	for (i = 0; i < lv->labels.n; i++)
+		if (strcmp(lv->labels.v[i], e->label) == 0)
+			return;
+	if ((lv->err = strlist_add(&lv->labels, e->label)) == 0)
+		lv->err = strlist_add(&lv->paths, e->path);
+}
+
+/* The one live display, ignoring proxies if real sessions exist. */
+static int
+single_live(const struct live *lv)
+{
+	size_t i, real = 0;
+	int found = -1;
+
+	for (i = 0; i < lv->labels.n; i++)
+		if (!is_proxy_label(lv->labels.v[i])) {
+			real++;
+			found = (int)i;
+		}
+	if (real == 0 && lv->labels.n == 1)
+		return 0;
+	return real == 1 ? found : -1;
+}
+
+static void
+join_labels(const struct strlist *labels, char *buf, size_t len)
+{
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < labels->n; i++) {
+		if (i > 0)
+			strlcat(buf, ", ", len);
+		strlcat(buf, labels->v[i], len);
+	}
+}
+
+int
+sessions_pick(const struct context *ctx, char *ret_path, size_t len,
+    char *reterr_labels, size_t labels_len)
+{
+	struct live lv = { STRLIST_INIT, STRLIST_INIT, 0 };
+	int i, r;
+
+	if ((r = scan_all(ctx, collect_live, &lv)) >= 0 && (r = lv.err) == 0) {
+		if (lv.labels.n == 0) {
+			r = -ENOENT;
+		} else if ((i = single_live(&lv)) < 0) {
+			join_labels(&lv.labels, reterr_labels, labels_len);
+			r = -EEXIST;
+		} else if (strlcpy(ret_path, lv.paths.v[i], len) >= len) {
+			r = -ENAMETOOLONG;
+		}
+	}
+	strlist_clear(&lv.labels);
+	strlist_clear(&lv.paths);
+	return r;
+}

@@ -1,0 +1,29 @@
+/*
+ * sessions.h - every session in the socket directories: "list", and the
+ * choice of the single live session when no display is given.  Neither
+ * connects to a server when the kernel can say who listens.
+ */
+#ifndef SESSIONS_H
+#define SESSIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "context.h"
+
+/*
+ * Print the sessions as "xpra list" does (or a JSON array with json) to
+ * out.  Returns the number of sessions, or -errno.
+ */
+int	sessions_list(FILE *out, const struct context *ctx, bool json);
+
+/*
+ * Pick the one live display: entries labelled ":proxy-*" count only when
+ * nothing else is live.  Returns 0 with the first socket of that display
+ * in ret_path (size len), -ENOENT if none is live, -EEXIST if several are
+ * (their labels, ", "-separated, in reterr_labels), or -errno.
+ */
+int	sessions_pick(const struct context *ctx, char *ret_path, size_t len,
+	    char *reterr_labels, size_t labels_len);
+
+#endif /* SESSIONS_H */

@@ -1,0 +1,70 @@
+/*
+ * signals.c - catch the terminating signals and deliver them only inside
+ * ppoll(2).  The caught signal is the one mutable global outside log.c: a
+ * handler has nowhere else to put it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include "signals.h"
+
+static volatile sig_atomic_t caught;
+
+static const int terminating[] = { SIGTERM, SIGHUP, SIGINT };
+
+static void
+on_signal(int signo)
+{
+	if (caught == 0)
+		caught = signo;
+}
+
+int
+signals_init(sigset_t *ret_waitmask)
+{
+	struct sigaction sa;
+	sigset_t block;
+	size_t i;
+	int signo;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (signo = 1; signo < NSIG; signo++)
+		if (signo != SIGKILL && signo != SIGSTOP)
+			(void)sigaction(signo, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) < 0)
+		return -errno;
+	sigemptyset(&block);
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) {
+		if (sigaction(terminating[i], &sa, NULL) < 0)
+			return -errno;
+		sigaddset(&block, terminating[i]);
+	}
+	if (sigprocmask(SIG_SETMASK, &block, NULL) < 0)
+		return -errno;
+	sigemptyset(ret_waitmask);
+	return 0;
+}
+
+int
+signals_caught(void)
+{
+	return caught;
+}
+
+int
+signals_sleep(int ms, const sigset_t *waitmask)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	if (caught != 0)
+		return -EINTR;
+	if (ppoll(NULL, 0, &ts, waitmask) < 0 && errno == EINTR)
+		return -EINTR;
+	return caught != 0 ? -EINTR : 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * signals.h - SIGTERM, SIGHUP and SIGINT end the session with 128+N, as
+ * xpra does.  They are blocked except while the program waits (ppoll), so
+ * a signal is never lost between a check and the wait.
+ */
+#ifndef SIGNALS_H
+#define SIGNALS_H
+
+#include <signal.h>
+
+/*
+ * Reset every inherited disposition to default and unblock all, ignore
+ * SIGPIPE (a gone peer is EPIPE, not death), catch the three terminating
+ * signals and block them.  *ret_waitmask is the mask to wait with.
+ * Returns 0 or -errno.
+ */
+int	signals_init(sigset_t *ret_waitmask);
+
+/* The terminating signal caught so far, or 0. */
+int	signals_caught(void);
+
+/*
+ * Sleep ms milliseconds, or less if a terminating signal arrives.
+ * Returns 0, or -EINTR when a signal was caught.
+ */
+int	signals_sleep(int ms, const sigset_t *waitmask);
+
+#endif /* SIGNALS_H */

@@ -1,0 +1,205 @@
+/*
+ * sock.c - connect to one socket file by file descriptor, check who
+ * listens, and name the result the way "xpra list" does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "sockdir.h"
+
+enum sock_state
+sock_state_of(enum sock_verdict v)
+{
+	switch (v) {
+	case SOCK_OK:
+		return SOCK_LIVE;
+	case SOCK_MISSING:
+	case SOCK_NOT_SOCKET:
+		return SOCK_DEAD;
+	case SOCK_SYMLINK:
+	case SOCK_FOREIGN_OWNER:
+	case SOCK_FOREIGN_PEER:
+	case SOCK_DENIED:
+	case SOCK_UNSAFE_DIR:
+		return SOCK_INACCESSIBLE;
+	default:
+		return SOCK_UNKNOWN;
+	}
+}
+
+const char *
+sock_state_name(enum sock_state s)
+{
+	static const char *const names[] = {
+		[SOCK_LIVE] = "LIVE",
+		[SOCK_UNKNOWN] = "UNKNOWN",
+		[SOCK_DEAD] = "DEAD",
+		[SOCK_INACCESSIBLE] = "INACCESSIBLE",
+	};
+
+	return names[s];
+}
+
+static enum sock_verdict
+verdict_of_connect_errno(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return SOCK_REFUSED;
+	case EACCES:
+	case EPERM:
+		return SOCK_DENIED;
+	case ENOENT:
+		return SOCK_MISSING;
+	case EAGAIN:
+	case EINPROGRESS:
+	case ETIMEDOUT:
+		return SOCK_TIMEOUT;
+	default:
+		return SOCK_ERROR;
+	}
+}
+
+static int
+connect_path(int s, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Without /proc: connect to name relative to dirfd, then make sure the
+ * file connected to is still the inode that was checked (st).
+ */
+static int
+connect_fchdir(int s, int dirfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+	int cwd, r;
+
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (fchdir(dirfd) < 0)
+		r = -errno;
+	else
+		r = connect_path(s, name);
+	if (fchdir(cwd) < 0 && r == 0)
+		r = -errno;
+	close(cwd);
+	if (r == 0 && (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    now.st_dev != st->st_dev || now.st_ino != st->st_ino))
+		r = -ESTALE;
+	return r;
+}
+
+/* Connect s to the file behind the O_PATH descriptor pfd. */
+static int
+connect_fd(int s, int pfd, int dirfd, const char *name, const struct stat *st)
+{
+	char proc[sizeof("/proc/self/fd/") + 12];
+	int r;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	r = connect_path(s, proc);
+	if (r == -ENOENT && access("/proc/self/fd", F_OK) < 0)
+		r = connect_fchdir(s, dirfd, name, st);
+	return r;
+}
+
+/* Set the connect timeout, connect, check the peer, go non-blocking. */
+static int
+connect_checked(int s, int pfd, int dirfd, const char *name,
+    const struct stat *st, int timeout_ms, struct sock_probe *p)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int r;
+
+	if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	if ((r = connect_fd(s, pfd, dirfd, name, st)) < 0) {
+		p->verdict = verdict_of_connect_errno(-r);
+		return r;
+	}
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	p->peer = cred.uid;
+	if (cred.uid != p->owner) {
+		p->verdict = SOCK_FOREIGN_PEER;
+		return -EACCES;
+	}
+	if (fcntl(s, F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
+	p->verdict = SOCK_OK;
+	return 0;
+}
+
+/* Open name in dirfd without following it; classify what is there. */
+static int
+open_socket_file(int dirfd, const char *name, uid_t uid, struct stat *st,
+    struct sock_probe *p)
+{
+	int pfd;
+
+	if ((pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		p->err = errno;
+		p->verdict = errno == ENOENT ? SOCK_MISSING : SOCK_ERROR;
+		return -p->err;
+	}
+	if (fstat(pfd, st) < 0) {
+		p->err = errno;
+		close(pfd);
+		return -p->err;
+	}
+	p->owner = st->st_uid;
+	p->mtime = st->st_mtime;
+	if (S_ISLNK(st->st_mode))
+		p->verdict = SOCK_SYMLINK, p->err = ELOOP;
+	else if (!S_ISSOCK(st->st_mode))
+		p->verdict = SOCK_NOT_SOCKET, p->err = ENOTSOCK;
+	else if (st->st_uid != uid)
+		p->verdict = SOCK_FOREIGN_OWNER, p->err = EACCES;
+	else
+		return pfd;
+	close(pfd);
+	return -p->err;
+}
+
+int
+sock_connect_at(int dirfd, const char *name, uid_t uid, int timeout_ms,
+    struct sock_probe *ret_probe)
+{
+	struct sock_probe p = { SOCK_ERROR, 0, (uid_t)-1, (uid_t)-1, 0 };
+	struct stat st;
+	int pfd, s, r;
+
+	if ((pfd = open_socket_file(dirfd, name, uid, &st, &p)) < 0) {
+		*ret_probe = p;
+		return pfd;
+	}
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		r = -errno;
+	} else if ((r = connect_checked(s, pfd, dirfd, name, &st, timeout_ms,
+	    &p)) < 0) {
+		close(s);
+	}
+	close(pfd);
+	if (r < 0 && p.verdict == SOCK_ERROR)
+		p.verdict = verdict_of_connect_errno(-r);
+	p.err = r < 0 ? -r : 0;
+	*ret_probe = p;
+	return r < 0 ? r : s;
+}
