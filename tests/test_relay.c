@@ -1,0 +1,454 @@
+/*
+ * test_relay.c - relay_run() in a child process between real pipes,
+ * socketpairs, files and a pty: byte-exact, half-close both ways, peers
+ * vanishing, signals, flags restored, pipes grown and shrunk.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "relay.h"
+#include "signals.h"
+#include "tests.h"
+
+#define MiB		(1024 * 1024ULL)
+#define SEED_UP		11
+#define SEED_DOWN	22
+#define EXIT_FLAGS	3	/* the child saw its stdio flags changed */
+
+/*
+ * Fork a relay between in, out and sock; the child exits 0 for a normal
+ * end, 100+N for signal N, 1 for an error.  Only those fds stay open.
+ */
+static pid_t
+spawn_relay(int in, int out, int sock)
+{
+	const int keep[] = { in, out, sock };
+	struct relay_result res;
+	int fl_in, fl_out, r;
+	sigset_t mask;
+	pid_t pid;
+
+	if ((pid = fixture_fork(keep, 3)) != 0)
+		return pid;
+	fl_in = fcntl(in, F_GETFL);
+	fl_out = fcntl(out, F_GETFL);
+	if (signals_init(&mask) < 0)
+		_exit(2);
+	fcntl(sock, F_SETFL, O_NONBLOCK);
+	r = relay_run(in, out, sock, &mask, &res);
+	if (fcntl(in, F_GETFL) != fl_in || (!res.closed_by &&
+	    fcntl(out, F_GETFL) != fl_out))
+		_exit(EXIT_FLAGS);
+	_exit(r == 0 ? 0 : r == -EINTR ? 100 + res.signo : 1);
+}
+
+/* Wait for pid at most secs seconds; returns its exit code, or -1. */
+static int
+wait_exit(pid_t pid, int secs)
+{
+	int status, i;
+
+	for (i = 0; i < secs * 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+			    200 + WTERMSIG(status);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/* A server on sock in a child: exchange, then exit 0 if all was right. */
+static pid_t
+spawn_server(int sock, uint64_t send, uint64_t expect, bool read_first)
+{
+	struct exchange x = { sock, sock, SEED_DOWN, SEED_UP, send, 0, 0, 0 };
+	const int keep[] = { sock };
+	pid_t pid;
+
+	if ((pid = fixture_fork(keep, 1)) != 0)
+		return pid;
+	if (read_first) {
+		x.wfd = -1;
+		if (exchange_run(&x) < 0)
+			_exit(1);
+		x.wfd = sock;
+		x.rfd = -1;
+		x.read = expect;
+		if (exchange_run(&x) < 0)
+			_exit(1);
+	} else if (exchange_run(&x) < 0) {
+		_exit(1);
+	}
+	_exit(x.read == expect && x.bad == 0 ? 0 : 1);
+}
+
+struct rig {
+	int	cin[2], cout[2], sv[2];
+	pid_t	relay, server;
+};
+
+static void
+rig_open(struct rig *g)
+{
+	CU_ASSERT_FATAL(pipe2(g->cin, O_CLOEXEC) == 0);
+	CU_ASSERT_FATAL(pipe2(g->cout, O_CLOEXEC) == 0);
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    g->sv) == 0);
+	g->relay = spawn_relay(g->cin[0], g->cout[1], g->sv[0]);
+	close(g->cin[0]);
+	close(g->cout[1]);
+	close(g->sv[0]);
+}
+
+/* Client and server both send n bytes at once, then half-close. */
+static void
+both_ways(uint64_t n)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, n, 0, 0, 0 };
+	struct rig g;
+
+	rig_open(&g);
+	g.server = spawn_server(g.sv[1], n, n, false);
+	close(g.sv[1]);
+	x.wfd = g.cin[1];
+	x.rfd = g.cout[0];
+	CU_ASSERT_EQUAL(exchange_run(&x), 0);
+	CU_ASSERT_EQUAL(x.read, n);
+	CU_ASSERT_EQUAL(x.bad, 0);
+	CU_ASSERT_EQUAL(wait_exit(g.server, 60), 0);
+	CU_ASSERT_EQUAL(wait_exit(g.relay, 60), 0);
+}
+
+static void
+test_pipes_256mib_each_way(void)
+{
+	both_ways(256 * MiB);
+}
+
+static void
+test_small_sizes(void)
+{
+	both_ways(0);
+	both_ways(1);
+	both_ways(64 * 1024 - 1);
+	both_ways(64 * 1024 + 1);
+}
+
+/* The client stops first: the server still answers after its EOF. */
+static void
+test_half_close_client_first(void)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 3 * MiB, 0, 0, 0 };
+	struct rig g;
+
+	rig_open(&g);
+	g.server = spawn_server(g.sv[1], 2 * MiB, 3 * MiB, true);
+	close(g.sv[1]);
+	x.wfd = g.cin[1];
+	x.rfd = g.cout[0];
+	CU_ASSERT_EQUAL(exchange_run(&x), 0);
+	CU_ASSERT_EQUAL(x.read, 2 * MiB);
+	CU_ASSERT_EQUAL(x.bad, 0);
+	CU_ASSERT_EQUAL(wait_exit(g.server, 30), 0);
+	CU_ASSERT_EQUAL(wait_exit(g.relay, 30), 0);
+}
+
+/* The server stops first: the client still sends after its EOF. */
+static void
+test_half_close_server_first(void)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 2 * MiB, 0, 0, 0 };
+	struct exchange s = { -1, -1, SEED_DOWN, SEED_UP, 3 * MiB, 0, 0, 0 };
+	struct rig g;
+	pid_t pid;
+
+	rig_open(&g);
+	if ((pid = fixture_fork(&g.sv[1], 1)) == 0) {
+		/* server: send, shut down writing, then read it all */
+		s.wfd = s.rfd = g.sv[1];
+		_exit(exchange_run(&s) == 0 && s.read == 2 * MiB &&
+		    s.bad == 0 ? 0 : 1);
+	}
+	close(g.sv[1]);
+	/* client: read to EOF first, only then send */
+	x.rfd = g.cout[0];
+	CU_ASSERT_EQUAL(exchange_run(&x), 0);
+	CU_ASSERT_EQUAL(x.read, 3 * MiB);
+	x.rfd = -1;
+	x.wfd = g.cin[1];
+	CU_ASSERT_EQUAL(exchange_run(&x), 0);
+	CU_ASSERT_EQUAL(wait_exit(pid, 30), 0);
+	CU_ASSERT_EQUAL(wait_exit(g.relay, 30), 0);
+}
+
+/* The server dies mid-stream: EOF reaches the client, the relay exits. */
+static void
+test_server_killed(void)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 0, 0, 0, 0 };
+	struct rig g;
+	char buf[4096];
+
+	rig_open(&g);
+	g.server = spawn_server(g.sv[1], 1ULL << 40, 1ULL << 40, false);
+	close(g.sv[1]);
+	CU_ASSERT_EQUAL(read(g.cout[0], buf, sizeof(buf)) > 0, 1);
+	kill(g.server, SIGKILL);
+	waitpid(g.server, NULL, 0);
+	x.rfd = g.cout[0];		/* drain to EOF; stdin stays open */
+	CU_ASSERT_EQUAL(exchange_run(&x), 0);
+	CU_ASSERT_EQUAL(wait_exit(g.relay, 10), 0);
+	close(g.cin[1]);
+}
+
+/* The client's reader goes away while the server floods. */
+static void
+test_client_gone(void)
+{
+	struct rig g;
+	char buf[4096];
+
+	rig_open(&g);
+	g.server = spawn_server(g.sv[1], 1ULL << 40, 0, false);
+	close(g.sv[1]);
+	CU_ASSERT(read(g.cout[0], buf, sizeof(buf)) > 0);
+	close(g.cout[0]);
+	CU_ASSERT_EQUAL(wait_exit(g.relay, 10), 0);
+	close(g.cin[1]);
+	kill(g.server, SIGKILL);
+	waitpid(g.server, NULL, 0);
+}
+
+/* SIGTERM mid-session: 100 + 15 from the child. */
+static void
+test_signal(void)
+{
+	struct rig g;
+
+	rig_open(&g);
+	usleep(100000);
+	kill(g.relay, SIGTERM);
+	CU_ASSERT_EQUAL(wait_exit(g.relay, 10), 100 + SIGTERM);
+	close(g.cin[1]);
+	close(g.cout[0]);
+	close(g.sv[1]);
+}
+
+static void
+fill_file(const char *path, uint64_t n, uint32_t seed)
+{
+	static uint8_t buf[65536];
+	uint64_t i;
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (i = 0; i < n; i++) {
+		buf[i % sizeof(buf)] = pattern_byte(seed, i);
+		if (i % sizeof(buf) == sizeof(buf) - 1 || i == n - 1)
+			fwrite(buf, 1, i % sizeof(buf) + 1, f);
+	}
+	fclose(f);
+}
+
+static uint64_t
+check_file(const char *path, uint64_t n, uint32_t seed)
+{
+	uint64_t bad = 0, i = 0;
+	FILE *f = fopen(path, "r");
+	int c;
+
+	if (f == NULL)
+		return 1;
+	while ((c = getc(f)) != EOF)
+		bad += i < n && (uint8_t)c != pattern_byte(seed, i), i++;
+	fclose(f);
+	return bad + (i != n);
+}
+
+/* Files (read/write fallback), and an O_APPEND stdout. */
+static void
+test_files(void)
+{
+	const char *d = fixture_dir();
+	char in[PATH_MAX], out[PATH_MAX];
+	int fin, fout, sv[2];
+	pid_t relay, server;
+
+	strlcpy(in, fixture_path(d, "in"), sizeof(in));
+	strlcpy(out, fixture_path(d, "out"), sizeof(out));
+	fill_file(in, 5 * MiB + 3, SEED_UP);
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv) == 0);
+	fin = open(in, O_RDONLY | O_CLOEXEC);
+	fout = open(out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	relay = spawn_relay(fin, fout, sv[0]);
+	close(sv[0]);
+	server = spawn_server(sv[1], 4 * MiB + 1, 5 * MiB + 3, true);
+	close(sv[1]);
+	CU_ASSERT_EQUAL(wait_exit(server, 30), 0);
+	CU_ASSERT_EQUAL(wait_exit(relay, 30), 0);
+	close(fin);
+	close(fout);
+	CU_ASSERT_EQUAL(check_file(out, 4 * MiB + 1, SEED_DOWN), 0);
+}
+
+/* /dev/null on stdin: EOF at once, the server's answer still arrives. */
+static void
+test_dev_null(void)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 0, 0, 0, 0 };
+	int null, out[2], sv[2];
+	pid_t relay, server;
+
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(pipe2(out, O_CLOEXEC) == 0);
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv) == 0);
+	relay = spawn_relay(null, out[1], sv[0]);
+	close(sv[0]);
+	close(out[1]);
+	close(null);
+	server = spawn_server(sv[1], MiB, 0, true);
+	close(sv[1]);
+	x.rfd = out[0];
+	CU_ASSERT_EQUAL(exchange_run(&x), 0);
+	CU_ASSERT_EQUAL(x.read, MiB);
+	CU_ASSERT_EQUAL(x.bad, 0);
+	CU_ASSERT_EQUAL(wait_exit(server, 30), 0);
+	CU_ASSERT_EQUAL(wait_exit(relay, 30), 0);
+}
+
+/* stdin and stdout one socket (inetd style): the private-pipe path. */
+static void
+test_socket_stdio(void)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 32 * MiB, 0, 0, 0 };
+	int client[2], sv[2], out;
+	pid_t relay, server;
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    client) == 0);
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv) == 0);
+	/* two descriptors of one socket, as fds 0 and 1 would be */
+	out = dup(client[0]);
+	relay = spawn_relay(client[0], out, sv[0]);
+	close(client[0]);
+	close(out);
+	close(sv[0]);
+	server = spawn_server(sv[1], 32 * MiB, 32 * MiB, false);
+	close(sv[1]);
+	x.wfd = x.rfd = client[1];
+	CU_ASSERT_EQUAL(exchange_run(&x), 0);
+	CU_ASSERT_EQUAL(x.read, 32 * MiB);
+	CU_ASSERT_EQUAL(x.bad, 0);
+	CU_ASSERT_EQUAL(wait_exit(server, 30), 0);
+	CU_ASSERT_EQUAL(wait_exit(relay, 30), 0);
+	close(client[1]);
+}
+
+/* A raw pty as stdout: the copy path delivers every byte. */
+static void
+test_pty(void)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 0, 0, 0, 0 };
+	struct termios tio;
+	int master, slave, in[2], sv[2];
+	pid_t relay, server;
+
+	CU_ASSERT_FATAL(openpty(&master, &slave, NULL, NULL, NULL) == 0);
+	tcgetattr(slave, &tio);
+	cfmakeraw(&tio);
+	tcsetattr(slave, TCSANOW, &tio);
+	CU_ASSERT_FATAL(pipe2(in, O_CLOEXEC) == 0);
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv) == 0);
+	relay = spawn_relay(in[0], slave, sv[0]);
+	close(in[0]);
+	close(sv[0]);
+	close(slave);
+	close(in[1]);
+	server = spawn_server(sv[1], 256 * 1024, 0, true);
+	close(sv[1]);
+	x.rfd = master;
+	while (x.read < 256 * 1024 && exchange_run(&x) == 0 && x.rfd >= 0)
+		;
+	/* a pty master reports EIO, not EOF, once the slave is closed */
+	CU_ASSERT_EQUAL(x.read, 256 * 1024);
+	CU_ASSERT_EQUAL(x.bad, 0);
+	CU_ASSERT_EQUAL(wait_exit(server, 30), 0);
+	CU_ASSERT_EQUAL(wait_exit(relay, 30), 0);
+	if (x.rfd >= 0)
+		close(x.rfd);
+}
+
+static int
+pipe_size(int fd)
+{
+	return fcntl(fd, F_GETPIPE_SZ);
+}
+
+/* sshd's pipe grows while bulk data moves, and shrinks when quiet. */
+static void
+test_pipe_grows_and_shrinks(void)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 16 * MiB, 0, 0, 0 };
+	struct rig g;
+	uint8_t last;
+	int cin_w;
+
+	rig_open(&g);
+	g.server = spawn_server(g.sv[1], 0, 16 * MiB + 1, false);
+	close(g.sv[1]);
+	CU_ASSERT_EQUAL(pipe_size(g.cin[1]), RELAY_PIPE_DEFAULT);
+	cin_w = dup(g.cin[1]);		/* keep stdin open after the exchange */
+	x.wfd = g.cin[1];
+	CU_ASSERT_EQUAL(exchange_run(&x), 0);
+	CU_ASSERT_EQUAL(pipe_size(cin_w), RELAY_PIPE_BULK);
+	usleep((RELAY_IDLE_SHRINK_MS * 2 + 500) * 1000);
+	CU_ASSERT_EQUAL(pipe_size(cin_w), RELAY_PIPE_DEFAULT);
+	last = pattern_byte(SEED_UP, 16 * MiB);
+	CU_ASSERT_EQUAL(write(cin_w, &last, 1), 1);
+	close(cin_w);
+	CU_ASSERT_EQUAL(wait_exit(g.server, 30), 0);
+	close(g.cout[0]);
+	CU_ASSERT_EQUAL(wait_exit(g.relay, 30), 0);
+}
+
+CU_TestInfo relay_tests[] = {
+	{ "relay: pipes and a socket, 256 MiB each way at once, byte-exact",
+	    test_pipes_256mib_each_way },
+	{ "relay: 0, 1, 64 KiB-1 and 64 KiB+1 bytes each way",
+	    test_small_sizes },
+	{ "relay: client EOF first, server answers after it",
+	    test_half_close_client_first },
+	{ "relay: server EOF first, client sends after it",
+	    test_half_close_server_first },
+	{ "relay: server killed mid-stream, relay exits", test_server_killed },
+	{ "relay: client's reader gone, relay exits", test_client_gone },
+	{ "relay: SIGTERM ends it with the signal", test_signal },
+	{ "relay: regular file in, O_APPEND file out (read/write)",
+	    test_files },
+	{ "relay: /dev/null stdin", test_dev_null },
+	{ "relay: a socketpair as stdin and stdout (private pipe)",
+	    test_socket_stdio },
+	{ "relay: a raw pty as stdout (copy path)", test_pty },
+	{ "relay: sshd's pipe grown for bulk data, shrunk when idle",
+	    test_pipe_grows_and_shrinks },
+	CU_TEST_INFO_NULL,
+};

@@ -1,0 +1,372 @@
+/*
+ * test_sockdir.c - real sockets in temporary directories: states, order,
+ * trust, long paths, the kernel's listener table, and one connection only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "sockdir.h"
+#include "tests.h"
+
+#define HOST	"testhost"
+#define OTHER_UID	65534
+
+static int skips;
+
+static void
+count_skip(void *arg, const char *path, const struct sock_probe *p)
+{
+	(void)arg;
+	(void)path;
+	(void)p;
+	skips++;
+}
+
+/* Connect to display n over dirs (a NULL-terminated list). */
+static int
+lookup(const char *const *dirs, const char *disp, struct sockdir_lookup *l,
+    struct strlist *list)
+{
+	struct display d;
+	size_t i;
+
+	for (i = 0; dirs[i] != NULL; i++)
+		strlist_add(list, dirs[i]);
+	memset(l, 0, sizeof(*l));
+	l->dirs = list;
+	l->host = HOST;
+	l->uid = getuid();
+	l->timeout_ms = 1000;
+	l->skipped = count_skip;
+	skips = 0;
+	CU_ASSERT_EQUAL_FATAL(display_parse(disp, &d), 0);
+	return sockdir_connect(l, &d);
+}
+
+/* Accept the one pending connection, and make sure there is no second. */
+static void
+assert_one_connection(int lfd)
+{
+	int c;
+
+	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	CU_ASSERT(c >= 0);
+	if (c >= 0)
+		close(c);
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	CU_ASSERT_EQUAL(accept4(lfd, NULL, NULL, 0), -1);
+	CU_ASSERT_EQUAL(errno, EAGAIN);
+}
+
+static void
+test_order_and_one_connection(void)
+{
+	const char *d1 = strdup(fixture_dir()), *d2 = strdup(fixture_dir());
+	const char *dirs[] = { d1, d2, NULL };
+	struct strlist list = STRLIST_INIT;
+	struct sockdir_lookup l;
+	char sess[PATH_MAX];
+	int flat1, sess1, live2, fd;
+
+	/* d1: stale session socket, live flat; d2: live flat. */
+	snprintf(sess, sizeof(sess), "%s/5", d1);
+	CU_ASSERT_EQUAL(mkdir(sess, 0700), 0);
+	fixture_stale(fixture_path(sess, "socket"));
+	flat1 = fixture_listen(fixture_path(d1, HOST "-5"));
+	live2 = fixture_listen(fixture_path(d2, HOST "-5"));
+	fd = lookup(dirs, ":5", &l, &list);
+	CU_ASSERT(fd >= 0);
+	CU_ASSERT_STRING_EQUAL(l.path, fixture_path(d1, HOST "-5"));
+	CU_ASSERT(l.newest_stale != 0);		/* it saw the stale one */
+	assert_one_connection(flat1);
+	close(fd);
+
+	/* Now a live session socket in d1 comes first. */
+	unlink(fixture_path(sess, "socket"));
+	sess1 = fixture_listen(fixture_path(sess, "socket"));
+	fd = lookup(dirs, "5", &l, &list);
+	CU_ASSERT(fd >= 0);
+	CU_ASSERT_STRING_EQUAL(l.path, fixture_path(sess, "socket"));
+	assert_one_connection(sess1);
+	close(fd);
+
+	/* d1 all stale: d2's live one. */
+	close(sess1);
+	close(flat1);
+	fd = lookup(dirs, ":5", &l, &list);
+	CU_ASSERT_STRING_EQUAL(l.path, fixture_path(d2, HOST "-5"));
+	assert_one_connection(live2);
+	close(fd);
+	close(live2);
+
+	/* Everything stale: -ECONNREFUSED; another display: -ENOENT. */
+	CU_ASSERT_EQUAL(lookup(dirs, ":5", &l, &list), -ECONNREFUSED);
+	CU_ASSERT(l.newest_stale > 0);
+	CU_ASSERT_EQUAL(lookup(dirs, ":6", &l, &list), -ENOENT);
+	CU_ASSERT_EQUAL(l.newest_stale, 0);
+	strlist_clear(&list);
+	free((void *)d1);
+	free((void *)d2);
+}
+
+static void
+test_untrusted_candidates(void)
+{
+	const char *d = strdup(fixture_dir()), *target = strdup(fixture_dir());
+	const char *dirs[] = { d, NULL };
+	struct strlist list = STRLIST_INIT;
+	struct sockdir_lookup l;
+	struct sock_probe p;
+	int lfd, dfd;
+
+	/* A symlink to a live socket of ours is never followed. */
+	lfd = fixture_listen(fixture_path(target, "real"));
+	CU_ASSERT_EQUAL(symlink(fixture_path(target, "real"),
+	    fixture_path(d, HOST "-1")), 0);
+	CU_ASSERT_EQUAL(lookup(dirs, ":1", &l, &list), -EACCES);
+	CU_ASSERT(l.saw_inaccessible);
+	CU_ASSERT_EQUAL(skips, 1);
+	dfd = trust_open_dir(d, getuid());
+	CU_ASSERT(dfd >= 0);
+	CU_ASSERT(sock_connect_at(dfd, HOST "-1", getuid(), 1000, &p) < 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_SYMLINK);
+	CU_ASSERT_EQUAL(sock_state_of(p.verdict), SOCK_INACCESSIBLE);
+
+	/* A regular file or a FIFO is not a socket. */
+	close(open(fixture_path(d, HOST "-2"), O_CREAT | O_WRONLY, 0600));
+	CU_ASSERT(sock_connect_at(dfd, HOST "-2", getuid(), 1000, &p) < 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_NOT_SOCKET);
+	CU_ASSERT_EQUAL(mkfifo(fixture_path(d, HOST "-3"), 0600), 0);
+	CU_ASSERT(sock_connect_at(dfd, HOST "-3", getuid(), 1000, &p) < 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_NOT_SOCKET);
+	CU_ASSERT(sock_connect_at(dfd, HOST "-4", getuid(), 1000, &p) < 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_MISSING);
+	close(dfd);
+	close(lfd);
+	strlist_clear(&list);
+	free((void *)d);
+	free((void *)target);
+}
+
+static void
+test_foreign_owner_and_peer(void)
+{
+	const char *d = strdup(fixture_dir());
+	struct sock_probe p;
+	int lfd, dfd, fd;
+
+	if (getuid() != 0) {
+		fprintf(stderr, "\n  (not root: foreign owner/peer skipped)\n");
+		free((void *)d);
+		return;
+	}
+	lfd = fixture_listen(fixture_path(d, HOST "-1"));
+	/* Owned by another uid: never connected to. */
+	CU_ASSERT_EQUAL(chown(fixture_path(d, HOST "-1"), OTHER_UID, 0), 0);
+	dfd = trust_open_dir(d, 0);
+	CU_ASSERT_FATAL(dfd >= 0);
+	CU_ASSERT(sock_connect_at(dfd, HOST "-1", 0, 1000, &p) < 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_FOREIGN_OWNER);
+	CU_ASSERT_EQUAL(p.owner, OTHER_UID);
+	close(dfd);
+	/* Seen as that uid: the file is theirs, but root listens. */
+	CU_ASSERT_EQUAL(chown(d, OTHER_UID, 0), 0);
+	dfd = trust_open_dir(d, OTHER_UID);
+	CU_ASSERT_FATAL(dfd >= 0);
+	fd = sock_connect_at(dfd, HOST "-1", OTHER_UID, 1000, &p);
+	CU_ASSERT(fd < 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_FOREIGN_PEER);
+	CU_ASSERT_EQUAL(p.peer, 0);
+	close(dfd);
+	close(lfd);
+	free((void *)d);
+}
+
+static void
+test_directory_trust(void)
+{
+	const char *d = strdup(fixture_dir());
+	char sub[PATH_MAX + 16], sticky[PATH_MAX];
+	int fd;
+
+	fd = trust_open_dir(d, getuid());
+	CU_ASSERT(fd >= 0);
+	close(fd);
+	CU_ASSERT_EQUAL(trust_open_dir("relative", getuid()), -EINVAL);
+	CU_ASSERT_EQUAL(trust_open_dir("/nonexistent/x", getuid()), -ENOENT);
+	/* group-writable, not sticky: refused */
+	snprintf(sub, sizeof(sub), "%s/gw", d);
+	CU_ASSERT_EQUAL(mkdir(sub, 0700), 0);
+	CU_ASSERT_EQUAL(chmod(sub, 0770), 0);
+	CU_ASSERT_EQUAL(trust_open_dir(sub, getuid()), -EPERM);
+	/* a symlinked component: refused */
+	CU_ASSERT_EQUAL(symlink(d, fixture_path(d, "link")), 0);
+	snprintf(sub, sizeof(sub), "%s/link/gw", d);
+	CU_ASSERT_EQUAL(trust_open_dir(sub, getuid()), -ELOOP);
+	/* a file is not a directory */
+	close(open(fixture_path(d, "file"), O_CREAT | O_WRONLY, 0600));
+	CU_ASSERT_EQUAL(trust_open_dir(fixture_path(d, "file"), getuid()),
+	    -ENOTDIR);
+	/* root-owned, group-writable and sticky, like /run/xpra: trusted */
+	if (getuid() == 0) {
+		snprintf(sticky, sizeof(sticky), "%s/shared", d);
+		CU_ASSERT_EQUAL(mkdir(sticky, 0700), 0);
+		CU_ASSERT_EQUAL(chmod(sticky, 01775), 0);
+		fd = trust_open_dir(sticky, OTHER_UID);
+		CU_ASSERT(fd >= 0);
+		close(fd);
+		/* a session directory must be the user's own */
+		snprintf(sub, sizeof(sub), "%s/7", sticky);
+		CU_ASSERT_EQUAL(mkdir(sub, 0700), 0);
+		fd = trust_open_dir(sticky, 0);
+		CU_ASSERT_EQUAL(trust_open_subdir(fd, "7", OTHER_UID), -EPERM);
+		close(fd);
+	}
+	free((void *)d);
+}
+
+static void
+test_long_path(void)
+{
+	char deep[PATH_MAX], *p;
+	const char *dirs[] = { deep, NULL };
+	struct strlist list = STRLIST_INIT;
+	struct sockdir_lookup l;
+	int lfd, fd, i;
+
+	p = deep + strlcpy(deep, fixture_dir(), sizeof(deep));
+	for (i = 0; i < 6; i++) {
+		p += snprintf(p, sizeof(deep) - (size_t)(p - deep),
+		    "/%030d", i);
+		CU_ASSERT_EQUAL_FATAL(mkdir(deep, 0700), 0);
+	}
+	CU_ASSERT(strlen(fixture_path(deep, HOST "-3")) > 108);
+	lfd = fixture_listen(fixture_path(deep, HOST "-3"));
+	fd = lookup(dirs, ":3", &l, &list);
+	CU_ASSERT(fd >= 0);
+	CU_ASSERT(strlen(l.path) > 108);
+	assert_one_connection(lfd);
+	close(fd);
+	close(lfd);
+	strlist_clear(&list);
+}
+
+struct seen {
+	int	n;
+	char	labels[8][SOCKDIR_LABEL_MAX];
+	enum sock_state states[8];
+};
+
+static void
+record(void *arg, const struct sockdir_entry *e)
+{
+	struct seen *s = arg;
+
+	if (s->n < 8) {
+		strlcpy(s->labels[s->n], e->label, SOCKDIR_LABEL_MAX);
+		s->states[s->n] = e->state;
+	}
+	s->n++;
+}
+
+static void
+check_scan(const char *d, const struct sock_listeners *ls)
+{
+	static const char *labels[] = { ":2", ":10", ":10", ":9",
+	    "wayland-0" };
+	static const enum sock_state states[] = { SOCK_UNKNOWN, SOCK_LIVE,
+	    SOCK_LIVE, SOCK_UNKNOWN, SOCK_LIVE };
+	struct seen s = { 0 };
+	int i;
+
+	CU_ASSERT_EQUAL(sockdir_scan(d, HOST, getuid(), ls, record, &s), 5);
+	CU_ASSERT_EQUAL_FATAL(s.n, 5);
+	for (i = 0; i < 5; i++) {
+		CU_ASSERT_STRING_EQUAL(s.labels[i], labels[i]);
+		CU_ASSERT_EQUAL(s.states[i], states[i]);
+	}
+}
+
+static void
+test_scan_and_listeners(void)
+{
+	const char *d = strdup(fixture_dir());
+	struct sock_listeners ls;
+	char sub[PATH_MAX];
+	int l10, s10, lw;
+	struct stat st;
+
+	snprintf(sub, sizeof(sub), "%s/10", d);
+	mkdir(sub, 0700);
+	s10 = fixture_listen(fixture_path(sub, "socket"));
+	snprintf(sub, sizeof(sub), "%s/2", d);
+	mkdir(sub, 0700);
+	fixture_stale(fixture_path(sub, "socket"));
+	l10 = fixture_listen(fixture_path(d, HOST "-10"));
+	fixture_stale(fixture_path(d, HOST "-9"));
+	lw = fixture_listen(fixture_path(d, HOST "-wayland-0"));
+	close(fixture_listen(fixture_path(d, "otherhost-11")));
+	close(open(fixture_path(d, HOST "-12"), O_CREAT | O_WRONLY, 0600));
+
+	CU_ASSERT_EQUAL_FATAL(sock_listeners_get(&ls), 0);
+	CU_ASSERT_EQUAL(stat(fixture_path(d, HOST "-10"), &st), 0);
+	CU_ASSERT_PTR_NOT_NULL(sock_listeners_find(&ls, st.st_dev, st.st_ino));
+	CU_ASSERT_EQUAL(stat(fixture_path(d, HOST "-9"), &st), 0);
+	CU_ASSERT_PTR_NULL(sock_listeners_find(&ls, st.st_dev, st.st_ino));
+	check_scan(d, &ls);		/* from the kernel's table */
+	check_scan(d, NULL);		/* by connecting */
+	sock_listeners_free(&ls);
+	sock_listeners_free(&ls);	/* idempotent */
+	close(s10);
+	close(l10);
+	close(lw);
+	free((void *)d);
+}
+
+static void
+test_connect_path(void)
+{
+	const char *d = strdup(fixture_dir());
+	struct sock_probe p;
+	int lfd, fd;
+
+	lfd = fixture_listen(fixture_path(d, "direct"));
+	fd = sockdir_connect_path(fixture_path(d, "direct"), getuid(), 1000,
+	    &p);
+	CU_ASSERT(fd >= 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_OK);
+	CU_ASSERT(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	CU_ASSERT(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	CU_ASSERT(sockdir_connect_path(fixture_path(d, "nothere"), getuid(),
+	    1000, &p) < 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_MISSING);
+	CU_ASSERT(sockdir_connect_path("/nonexistent/dir/s", getuid(), 1000,
+	    &p) < 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_MISSING);
+	close(lfd);
+	free((void *)d);
+}
+
+CU_TestInfo sockdir_tests[] = {
+	{ "sockdir_connect: session dir, then flat, dir order, stale skipped,"
+	    " one connection", test_order_and_one_connection },
+	{ "sock_connect_at: symlink, file, FIFO, missing",
+	    test_untrusted_candidates },
+	{ "sock_connect_at: another uid's socket, another uid listening",
+	    test_foreign_owner_and_peer },
+	{ "trust_open_dir: owner, mode, sticky, symlinks",
+	    test_directory_trust },
+	{ "sockdir_connect: a socket path longer than 108 bytes",
+	    test_long_path },
+	{ "sockdir_scan: xpra's order and states, listener table and probe",
+	    test_scan_and_listeners },
+	{ "sockdir_connect_path: direct paths", test_connect_path },
+	CU_TEST_INFO_NULL,
+};
