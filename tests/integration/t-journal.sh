@@ -1,0 +1,53 @@
+#!/bin/bash
+# t-journal.sh - the journal records of a relay and of a refusal, read back
+# from a stand-in journald (a datagram socket where libsystemd sends),
+# inside a private mount namespace so the host's journal is never touched.
+. "$(dirname "$0")/../lib/common.sh"
+
+need_root
+command -v unshare >/dev/null || skip "no unshare"
+if [ "${IN_NS:-}" != 1 ]; then
+	unshare --mount --propagation private true 2>/dev/null ||
+	    skip "cannot create a mount namespace here"
+	IN_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
+fi
+tmp_setup
+mount -t tmpfs -o mode=755 tmpfs /run || fail "mount tmpfs on /run"
+$PY "$TOP/tests/lib/journalsink.py" /run/systemd/journal/socket \
+    "$T/journal" "$T/ready" &
+track_pid $!
+for _ in $(seq 50); do [ -e "$T/ready" ] && break; sleep 0.1; done
+[ -e "$T/ready" ] || fail "journal sink did not start"
+
+host=$(hostname)
+mkdir -m 700 "$T/s"
+$PY "$FAKESERVER" --socket "$T/s/$host-42" --mode echo &
+track_pid $!
+wait_for_socket "$T/s/$host-42" || fail "fake server"
+printf 'hello journal' | timeout 20 "$XPRA_PROXY" --socket-dirs="$T/s" :42 \
+    > "$T/out" || fail "relay failed: $?"
+[ "$(cat "$T/out")" = "hello journal" ] || fail "relay output"
+timeout 20 "$XPRA_PROXY" --socket-dirs="$T/s" :43 </dev/null 2>/dev/null
+[ $? = 69 ] || fail "missing display: want 69"
+sleep 0.5
+
+check() {	# check DESCRIPTION PYTHON-CONDITION-ON-r
+	$PY - "$T/journal" "$2" <<'PYEOF' || fail "$1"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+ok = [r for r in recs if eval(sys.argv[2], {"r": r})]
+if not ok:
+    print(json.dumps(recs, indent=1), file=sys.stderr)
+sys.exit(0 if len(ok) == 1 else 1)
+PYEOF
+}
+start=7ed95eed88684f9f924bb7ede4cc38aa
+end=a739d9cb45ba4a65af244fa4c599ea21
+none=c686c30bf35d499c876d618ab276b829
+check "one start record with display and socket" \
+    "r.get('MESSAGE_ID') == '$start' and r['XPRA_DISPLAY'] == ':42' and r['XPRA_SOCKET'] == '$T/s/$host-42' and r['SYSLOG_IDENTIFIER'] == 'xpra-proxy' and r['PRIORITY'] == '6'"
+check "one end record with bytes, duration, who closed, status" \
+    "r.get('MESSAGE_ID') == '$end' and r['BYTES_UP'] == '13' and r['BYTES_DOWN'] == '13' and int(r['DURATION_USEC']) > 0 and r['CLOSED_BY'] == 'client' and r['EXIT_STATUS'] == '0'"
+check "one no-session record for :43, exit 69" \
+    "r.get('MESSAGE_ID') == '$none' and r['XPRA_DISPLAY'] == ':43' and r['EXIT_STATUS'] == '69' and 'cannot find live server for display :43' in r['MESSAGE']"
+say "journal records checked: $(wc -l < "$T/journal")"
