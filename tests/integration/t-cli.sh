@@ -1,0 +1,84 @@
+#!/bin/bash
+# t-cli.sh - the binary's contract at its edges: exit statuses for usage
+# errors and signals, a terminal refused, `xpra initenv` when installed as
+# xpra, --help/--version, and never a byte on stdout when nothing is
+# relayed.
+. "$(dirname "$0")/../lib/common.sh"
+tmp_setup
+host=$(hostname)
+mkdir -m 700 "$T/s"
+
+# expect STATUS STDERR-PATTERN CMD...: status, message, empty stdout
+expect() {
+	local want=$1 pattern=$2; shift 2
+	timeout 20 "$@" </dev/null >"$T/out" 2>"$T/err"
+	local rc=$?
+	[ "$rc" = "$want" ] || fail "$*: exit $rc, want $want ($(cat "$T/err"))"
+	[ ! -s "$T/out" ] || fail "$*: wrote to stdout: $(head -c 200 "$T/out")"
+	grep -q -- "$pattern" "$T/err" || fail "$*: stderr lacks '$pattern': $(cat "$T/err")"
+	[ "$(wc -l < "$T/err")" -le 2 ] || fail "$*: more than two lines on stderr"
+}
+
+P=$XPRA_PROXY
+expect 64 "unknown option '--bogus'" "$P" --bogus :1
+expect 64 "invalid display ':abc'" "$P" :abc
+expect 64 "invalid display ''" "$P" ""
+expect 64 "invalid display ':-1'" "$P" :-1
+expect 64 "too many arguments" "$P" :1 :2
+expect 64 "too many arguments" "$P" _proxy :1 :2
+expect 64 "not supported" "$P" _proxy_start :1
+expect 64 "invalid --wait" "$P" --wait=forever :1
+expect 64 "unexpected argument" "$P" list :1
+expect 69 "cannot find live server for display :9" "$P" --socket-dirs="$T/s" :9
+expect 69 "cannot find any live servers to connect to" "$P" --socket-dirs="$T/s"
+expect 69 "cannot find live server for display :9" "$P" --socket-dirs="$T/s" _proxy --start=xterm ":9" --mmap=no
+
+# --help and --version go to stdout (nothing is being relayed)
+"$P" --help | grep -q '^usage: xpra-proxy' || fail "--help"
+"$P" --version | grep -q '^xpra-proxy [0-9]' || fail "--version"
+
+# installed as "xpra": initenv is silent and succeeds; others refused
+ln -s "$P" "$T/xpra"
+"$T/xpra" initenv </dev/null >"$T/out" 2>"$T/err" || fail "xpra initenv failed"
+[ ! -s "$T/out" ] && [ ! -s "$T/err" ] || fail "xpra initenv printed something"
+expect 64 "not supported here" "$T/xpra" start :1
+
+# a terminal on stdin/stdout is refused before any connection
+$PY "$FAKESERVER" --socket "$T/s/$host-5" --mode silent --accept 4 &
+track_pid $!
+wait_for_socket "$T/s/$host-5" || fail "fake server"
+$PY - "$P" "$T/s" <<'PYEOF' || fail "a tty was not refused with 64"
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--socket-dirs=" + sys.argv[2], ":5"])
+out = b""
+while True:
+    try:
+        b = os.read(fd, 1024)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+_, status = os.waitpid(pid, 0)
+sys.exit(0 if os.WEXITSTATUS(status) == 64 and b"terminal" in out else 1)
+PYEOF
+
+# signals end a relay with 128+N, even when the parent ignored them
+for sig in TERM HUP INT; do
+	mkfifo "$T/fifo.$sig"
+	( trap '' INT; exec "$P" --socket-dirs="$T/s" :5 <"$T/fifo.$sig" >"$T/out.$sig" 2>"$T/err.$sig" ) &
+	pid=$!
+	exec 9>"$T/fifo.$sig"
+	sleep 0.3
+	kill -s "$sig" "$pid"
+	timeout 10 tail --pid="$pid" -f /dev/null || fail "SIG$sig: still running"
+	wait "$pid"
+	rc=$?
+	exec 9>&-
+	want=$((128 + $(kill -l "$sig")))
+	[ "$rc" = "$want" ] || fail "SIG$sig: exit $rc, want $want"
+	[ ! -s "$T/out.$sig" ] || fail "SIG$sig: stdout not empty"
+done
+say "usage, refusals, tty, initenv and signal statuses checked"
