@@ -1,0 +1,210 @@
+# xpra.sh - Debian's real xpra (3.1.3) server and a client-side Xvfb for the
+# integration scripts (sourced, bash, after common.sh and tmp_setup).
+# Facts behind the choices: shared/reference/xpra-e2e-notes.md.
+#
+#   xpra_server_start USER N [XPRA-OPTION...]
+#	Runs `xpra start :N --daemon=no ...` as USER under its own Xvfb
+#	(xpra spawns it), with every optional subsystem off and a user
+#	config dir (XPRA_USER_CONF_DIRS) that empties the packaged
+#	`start = /etc/X11/Xsession true`.  Creates /run/user/UID (0700,
+#	USER's) to mimic logind when missing (removed again at exit) and
+#	/tmp/.X11-unix (root, 1777).  Starts $XPRA_START_CMD (default: an
+#	xmessage window when xmessage and python3-pil are installed;
+#	empty: nothing); XPRA_STARTED says what was started.
+#	Returns once `xpra list` (as USER) shows :N LIVE.  Tracks the
+#	server's PID and its children's (Xvfb, the started command).
+#	Sets XPRA_SERVER_PID XPRA_SERVER_LOG XPRA_RUNDIR.
+#   xpra_server_stop USER N
+#	`xpra stop :N` as USER, then waits for the server PID to go
+#	(TERM, then KILL, after 20 s).
+#   xpra_list USER	`xpra list` as USER
+#   xvfb_start M	a root Xvfb on :M for a client; sets XVFB_PID, tracked
+#   xvfb_stop		stop it (by PID)
+#   xpra_client ARG...	the xpra client as root on :$XVFB_DISPLAY with an
+#			empty user config (so root's own config is not read),
+#			under `timeout ${XPRA_CLIENT_TIMEOUT:-60}`
+#   spawn_as USER LOG [VAR=VALUE...] CMD...
+#			CMD as USER in the background, output to LOG;
+#			SPAWN_PID is CMD's own PID (tracked)
+
+XPRA_BIN=${XPRA_BIN:-/usr/bin/xpra}
+XPRA_SERVER_OPTS=(--daemon=no --html=off --mdns=no --pulseaudio=no
+    --notifications=no --speaker=off --microphone=off --webcam=no
+    --printing=no --file-transfer=no --dbus-proxy=no --dbus-control=no
+    --dbus-launch= --systemd-run=no)
+
+# spawn_as USER LOG [VAR=VALUE...] CMD [ARG...]: start CMD as USER in the
+# background (stdin /dev/null, stdout+stderr to LOG) and set SPAWN_PID to
+# CMD's own PID (as_user is a shell function: $! would be a subshell).
+# Both PIDs are tracked.
+spawn_as() {
+	local u=$1 log=$2 pidf i; shift 2
+	pidf=$(mktemp "$T/pid.XXXXXX")
+	chown "$u" "$pidf"
+	as_user "$u" /bin/sh -c 'echo $$ >"$0"; exec "$@"' "$pidf" env "$@" \
+	    </dev/null >"$log" 2>&1 &
+	track_pid "$!"
+	SPAWN_PID=
+	for i in $(seq 100); do
+		SPAWN_PID=$(cat "$pidf" 2>/dev/null)
+		[ -n "$SPAWN_PID" ] && break
+		sleep 0.05
+	done
+	rm -f "$pidf"
+	[ -n "$SPAWN_PID" ] || fail "spawn_as $u $*: no PID"
+	track_pid "$SPAWN_PID"
+}
+
+# Exit hooks that must run after common.sh's _cleanup has stopped the PIDs.
+_xpx_exit_hooks=()
+_xpx_run_exit_hooks() {
+	local h
+	for h in "${_xpx_exit_hooks[@]}"; do
+		eval "$h"
+	done
+	return 0
+}
+xpx_at_exit() {
+	_xpx_exit_hooks+=("$1")
+	trap '_cleanup; _xpx_run_exit_hooks' EXIT
+}
+
+_xpra_need() {
+	[ -x "$XPRA_BIN" ] || skip "no $XPRA_BIN (install xpra)"
+	command -v Xvfb >/dev/null || skip "no Xvfb (install xvfb)"
+	[ -n "$T" ] || fail "call tmp_setup first"
+}
+
+xpra_list() {
+	local u=$1
+	as_user "$u" XDG_RUNTIME_DIR="/run/user/$(id -u "$u")" \
+	    timeout 30 "$XPRA_BIN" list 2>/dev/null
+}
+
+# _xpra_x11_unix: the shared X socket dir a non-root Xvfb needs.
+_xpra_x11_unix() {
+	if [ ! -d /tmp/.X11-unix ]; then
+		mkdir -p /tmp/.X11-unix || fail "mkdir /tmp/.X11-unix"
+	fi
+	chown root:root /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix ||
+	    fail "cannot fix /tmp/.X11-unix"
+}
+
+xpra_server_start() {
+	local u=$1 n=$2; shift 2
+	local uid grp conf pid i
+	_xpra_need
+	uid=$(id -u "$u") || fail "no user $u"
+	grp=$(id -gn "$u")
+	_xpra_x11_unix
+	[ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] &&
+	    fail "X display :$n is already in use (/tmp/.X$n-lock)"
+
+	XPRA_RUNDIR=/run/user/$uid
+	if [ ! -d "$XPRA_RUNDIR" ]; then
+		mkdir -p /run/user && chmod 755 /run/user
+		install -d -m 700 -o "$u" -g "$grp" "$XPRA_RUNDIR" ||
+		    fail "cannot create $XPRA_RUNDIR"
+		xpx_at_exit "rm -rf '$XPRA_RUNDIR'"
+	fi
+
+	conf=$T/xpra-conf-$u
+	mkdir -p "$conf"
+	printf '# test server: no Xsession\nstart =\n' >"$conf/xpra.conf"
+	chmod 755 "$conf"; chmod 644 "$conf/xpra.conf"
+
+	# A window needs python3-pil on the server (3.1.3 imports PIL for
+	# window icons and drops the client when it cannot).
+	local start=()
+	XPRA_STARTED=
+	if [ -z "${XPRA_START_CMD+set}" ]; then
+		if ! command -v xmessage >/dev/null; then
+			say "no xmessage (x11-utils): the server starts no window"
+		elif ! /usr/bin/python3 -c 'import PIL' 2>/dev/null; then
+			say "no python3-pil: the server starts no window"
+		else
+			XPRA_STARTED="xmessage -timeout 0 xpra-proxy test window"
+		fi
+	else
+		XPRA_STARTED=$XPRA_START_CMD
+	fi
+	[ -n "$XPRA_STARTED" ] && start=("--start=$XPRA_STARTED")
+
+	XPRA_SERVER_LOG=$T/xpra-server-$n.log
+	say "starting: xpra start :$n ${XPRA_SERVER_OPTS[*]} ${start[*]} $* (as $u)"
+	spawn_as "$u" "$XPRA_SERVER_LOG" \
+	    XDG_RUNTIME_DIR="$XPRA_RUNDIR" XPRA_USER_CONF_DIRS="$conf" \
+	    "$XPRA_BIN" start ":$n" "${XPRA_SERVER_OPTS[@]}" "${start[@]}" "$@"
+	XPRA_SERVER_PID=$SPAWN_PID
+
+	for i in $(seq 300); do
+		if ! kill -0 "$XPRA_SERVER_PID" 2>/dev/null; then
+			fail "xpra server :$n exited early; log: $(tail -n 30 "$XPRA_SERVER_LOG")"
+		fi
+		if grep -q 'xpra is ready' "$XPRA_SERVER_LOG" &&
+		    xpra_list "$u" | grep -q "LIVE session at :$n\$"; then
+			break
+		fi
+		[ "$i" = 300 ] &&
+		    fail "xpra server :$n not LIVE after 60 s; log: $(tail -n 30 "$XPRA_SERVER_LOG")"
+		sleep 0.2
+	done
+	# Xvfb and the started command are its children: track them too, in
+	# case the server dies without taking them along.
+	for pid in $(ps -o pid= --ppid "$XPRA_SERVER_PID"); do
+		track_pid "$pid"
+	done
+	say "xpra server :$n LIVE (pid $XPRA_SERVER_PID, log $XPRA_SERVER_LOG)"
+}
+
+xpra_server_stop() {
+	local u=$1 n=$2 i
+	[ -n "${XPRA_SERVER_PID:-}" ] || return 0
+	as_user "$u" XDG_RUNTIME_DIR="/run/user/$(id -u "$u")" \
+	    timeout 30 "$XPRA_BIN" stop ":$n" >"$T/xpra-stop-$n.log" 2>&1
+	for i in $(seq 200); do
+		kill -0 "$XPRA_SERVER_PID" 2>/dev/null || break
+		[ "$(ps -o stat= -p "$XPRA_SERVER_PID" | cut -c1)" = Z ] && break
+		[ "$i" = 100 ] && kill -TERM "$XPRA_SERVER_PID" 2>/dev/null
+		sleep 0.1
+	done
+	kill -KILL "$XPRA_SERVER_PID" 2>/dev/null
+	wait "$XPRA_SERVER_PID" 2>/dev/null
+	XPRA_SERVER_PID=
+	return 0
+}
+
+xvfb_start() {
+	local m=$1 i
+	_xpra_need
+	_xpra_x11_unix
+	[ -e "/tmp/.X$m-lock" ] || [ -e "/tmp/.X11-unix/X$m" ] &&
+	    fail "X display :$m is already in use (/tmp/.X$m-lock)"
+	XVFB_DISPLAY=$m
+	Xvfb ":$m" -screen 0 1280x1024x24 -nolisten tcp -noreset \
+	    </dev/null >"$T/xvfb-$m.log" 2>&1 &
+	XVFB_PID=$!
+	track_pid "$XVFB_PID"
+	for i in $(seq 100); do
+		DISPLAY=":$m" timeout 5 xdpyinfo >/dev/null 2>&1 && return 0
+		kill -0 "$XVFB_PID" 2>/dev/null ||
+		    fail "Xvfb :$m exited: $(cat "$T/xvfb-$m.log")"
+		sleep 0.1
+	done
+	fail "Xvfb :$m not answering: $(cat "$T/xvfb-$m.log")"
+}
+
+xvfb_stop() {
+	[ -n "${XVFB_PID:-}" ] || return 0
+	kill -TERM "$XVFB_PID" 2>/dev/null
+	wait "$XVFB_PID" 2>/dev/null
+	XVFB_PID=
+}
+
+xpra_client() {
+	mkdir -p "$T/xpra-client-conf"
+	: >"$T/xpra-client-conf/xpra.conf"
+	timeout -k 5 "${XPRA_CLIENT_TIMEOUT:-60}" \
+	    env XPRA_USER_CONF_DIRS="$T/xpra-client-conf" \
+	    DISPLAY=":${XVFB_DISPLAY:-0}" "$XPRA_BIN" "$@"
+}
