@@ -107,26 +107,40 @@ may_be_starting(time_t newest_stale)
 }
 
 /*
+ * Keep trying?  Only while a socket of the display was recently stale (a
+ * server starting: it may also unlink and re-create it) and time is left.
+ */
+static bool
+keep_waiting(int r, const struct sockdir_lookup *l, bool *saw_starting,
+    int64_t deadline)
+{
+	if (r == -ECONNREFUSED && may_be_starting(l->newest_stale))
+		*saw_starting = true;
+	else if (r != -ENOENT)
+		return false;
+	return *saw_starting && usec_now() < deadline;
+}
+
+/*
  * Connect to the display given, waiting up to --wait for one that is
  * starting.  Returns an fd, or an exit status (negated) already reported.
  */
 static int
-connect_named(const struct proxy_opts *o,
-    const sigset_t *waitmask, struct sockdir_lookup *l, const char *label)
+connect_named(const struct proxy_opts *o, const sigset_t *waitmask,
+    struct sockdir_lookup *l, const char *label)
 {
 	int64_t deadline = usec_now() + (int64_t)o->wait_ms * 1000;
+	bool saw_starting = false;
 	int fd;
 
-	for (;;) {
-		if ((fd = sockdir_connect(l, &o->display)) >= 0)
-			return fd;
+	while ((fd = sockdir_connect(l, &o->display)) < 0 &&
+	    keep_waiting(fd, l, &saw_starting, deadline)) {
 		l->skipped = NULL;	/* warn about a socket once */
-		if (fd != -ECONNREFUSED || !may_be_starting(l->newest_stale) ||
-		    usec_now() >= deadline)
-			break;
 		if (signals_sleep(WAIT_STEP_MS, waitmask) < 0)
 			return -(128 + signals_caught());
 	}
+	if (fd >= 0)
+		return fd;
 	if (fd == -ENOMEM)
 		return -no_session(label, EX_OSERR, "out of memory");
 	return -no_session(label, fd == -EACCES ? EX_NOPERM : EX_UNAVAILABLE,

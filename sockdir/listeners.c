@@ -18,12 +18,6 @@
 
 #define TCP_LISTEN_STATE	10	/* the kernel's TCP_LISTEN, used by AF_UNIX */
 
-#ifndef UNIX_DIAG_UID
-#define UNIX_DIAG_UID		8	/* Linux >= 5.3 */
-#endif
-#ifndef UDIAG_SHOW_UID
-#define UDIAG_SHOW_UID		0x00000040
-#endif
 
 static int
 send_dump_request(int fd)

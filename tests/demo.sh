@@ -80,7 +80,6 @@ export XPRA_PROXY
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/sshd.sh"
 . "$TOP/tests/lib/xpra.sh"
-TEST_NAME=demo
 tmp_setup
 ensure_user "$U"
 install_proxy_copy

@@ -297,6 +297,7 @@ static void
 test_scan_and_listeners(void)
 {
 	const char *d = strdup(fixture_dir());
+	const struct sock_listener *l;
 	struct sock_listeners ls;
 	char sub[PATH_MAX];
 	int l10, s10, lw;
@@ -316,7 +317,9 @@ test_scan_and_listeners(void)
 
 	CU_ASSERT_EQUAL_FATAL(sock_listeners_get(&ls), 0);
 	CU_ASSERT_EQUAL(stat(fixture_path(d, HOST "-10"), &st), 0);
-	CU_ASSERT_PTR_NOT_NULL(sock_listeners_find(&ls, st.st_dev, st.st_ino));
+	l = sock_listeners_find(&ls, st.st_dev, st.st_ino);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(l->uid, (int64_t)getuid());	/* the kernel tells */
 	CU_ASSERT_EQUAL(stat(fixture_path(d, HOST "-9"), &st), 0);
 	CU_ASSERT_PTR_NULL(sock_listeners_find(&ls, st.st_dev, st.st_ino));
 	check_scan(d, &ls);		/* from the kernel's table */

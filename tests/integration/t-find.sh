@@ -289,13 +289,13 @@ ok_relay "no display, one display in two dirs" "nine-b" &&
     used "no display, one display in two dirs" $sa &&
     unused "no display, one display in two dirs" $sb
 
-# 10. no display, two live sessions: refused with xpra's message
-#     (status: SPEC §3 does not pin it; 64 or 69 accepted, see report)
+# 10. no display, two live sessions: refused with xpra's message, 64
+#     (the command line must name one: EX_USAGE, see the man page)
 c=$T/c10; udir $U 700 $c $c/21
 serve $U $c/$HOST-20; s1=$SRV_PID
 serve $U $c/21/socket; s2=$SRV_PID
 px "ten" --socket-dirs=$c
-ko "no display, two live" "64|69" "there are multiple servers running, please specify"
+ko "no display, two live" "64" "there are multiple servers running, please specify"
 unused "no display, two live" $s1; unused "no display, two live" $s2
 
 # 11. no display, nothing live at all
