@@ -4,6 +4,7 @@
  * failures into messages.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,6 +275,25 @@ log_ignored(const struct proxy_opts *o)
 		log_debug("ssh-agent forwarding is not implemented: ignored");
 }
 
+/*
+ * Make fds 0-2 valid before anything is opened: a closed one would be
+ * taken by the server socket, and a message could land in the stream.
+ */
+static int
+sanitise_stdio(void)
+{
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY)
+		    != fd)
+			return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -283,6 +303,8 @@ main(int argc, char *argv[])
 	char err[CLI_ERR_MAX];
 	int r, status;
 
+	if (sanitise_stdio() < 0)
+		return EX_OSERR;
 	cli_init(&o);
 	if ((r = cli_parse(argc, argv, &o, err, sizeof(err))) < 0) {
 		fprintf(stderr, "xpra-proxy: %s\n%s", r == -ENOMEM ?

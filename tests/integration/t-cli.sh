@@ -81,4 +81,14 @@ for sig in TERM HUP INT; do
 	[ "$rc" = "$want" ] || fail "SIG$sig: exit $rc, want $want"
 	[ ! -s "$T/out.$sig" ] || fail "SIG$sig: stdout not empty"
 done
-say "usage, refusals, tty, initenv and signal statuses checked"
+# closed stdio: the socket must not become fd 1 or 2 (E1)
+$PY "$FAKESERVER" --socket "$T/s/$host-6" --mode echo &
+track_pid $!
+wait_for_socket "$T/s/$host-6" || fail "fake server"
+printf ping | timeout 20 "$P" --socket-dirs="$T/s" :6 2>&- >"$T/out6" ||
+    fail "closed stderr: exit $?"
+[ "$(cat "$T/out6")" = ping ] || fail "closed stderr: wrong output"
+timeout 20 "$P" --socket-dirs="$T/s" :99 2>&- >&- <&-
+[ $? = 69 ] || fail "all stdio closed: want 69"
+
+say "usage, refusals, tty, initenv, signal statuses and closed stdio checked"
