@@ -46,6 +46,8 @@ enum request_reason {
 	REASON_DISPLAY,		/* not a display number */
 	REASON_MISMATCH,	/* the branches of the chain disagree */
 	REASON_TOO_DEEP,	/* sh -c nested deeper than REQUEST_DEPTH_MAX */
+	REASON_NO_COMMAND,	/* no command at all: a shell or login request */
+	REASON_NOT_ALLOWED,	/* a display the admin did not allow */
 	REASON_COUNT,
 };
 
@@ -60,7 +62,8 @@ struct request {
 
 /*
  * Decide what cmd asks for.  Always fills *ret (kind, and reason when
- * refused); never fails otherwise.  A relayed display is DISPLAY_NUMBER or
+ * refused); never fails otherwise.  request_parse() itself never gives
+ * REASON_NO_COMMAND or REASON_NOT_ALLOWED: those are the caller's.  A relayed display is DISPLAY_NUMBER or
  * DISPLAY_WAYLAND only, written exactly ":N", "N" or "wayland-N".
  */
 void	request_parse(const char *cmd, struct request *ret);
