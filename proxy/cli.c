@@ -54,6 +54,24 @@ cli_free(struct proxy_opts *o)
 }
 
 int
+cli_parse_allowed(const char *list, struct proxy_opts *o)
+{
+	char buf[1024], *p, *item;
+	struct display d;
+
+	if (strlcpy(buf, list, sizeof(buf)) >= sizeof(buf))
+		return -EINVAL;
+	p = buf;
+	while ((item = strsep(&p, ",")) != NULL) {
+		if (o->n_allowed == CLI_ALLOW_MAX || display_parse(item, &d) < 0 ||
+		    (d.kind != DISPLAY_NUMBER && d.kind != DISPLAY_WAYLAND))
+			return -EINVAL;
+		o->allowed[o->n_allowed++] = d;
+	}
+	return 0;
+}
+
+int
 cli_parse_seconds(const char *s, int *ret_ms)
 {
 	long ms = 0, scale = 1000;
@@ -139,6 +157,7 @@ enum value_opt {
 	OPT_ENV,
 	OPT_CONNECT_TIMEOUT,
 	OPT_WAIT,
+	OPT_ALLOW_DISPLAY,
 	OPT_COUNT,
 };
 
@@ -149,6 +168,7 @@ static const char *const value_opt_names[OPT_COUNT] = {
 	[OPT_ENV] = "--env",
 	[OPT_CONNECT_TIMEOUT] = "--connect-timeout",
 	[OPT_WAIT] = "--wait",
+	[OPT_ALLOW_DISPLAY] = "--allow-display",
 };
 
 /* Apply option id with value v.  Returns 0 or -errno. */
@@ -172,6 +192,11 @@ apply_value(struct parser *p, enum value_opt id, const char *v)
 		    &o->connect_timeout_ms);
 	case OPT_WAIT:
 		return timeout_option(p, value_opt_names[id], v, &o->wait_ms);
+	case OPT_ALLOW_DISPLAY:
+		if (cli_parse_allowed(v, o) < 0)
+			return usage_error(p, "invalid --allow-display list '%s'",
+			    v);
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -213,6 +238,8 @@ own_option(struct parser *p)
 		o->command = CMD_VERSION;
 	else if (strcmp(arg, "--json") == 0 && o->command == CMD_LIST)
 		o->json = true;
+	else if (strcmp(arg, "--restricted") == 0)
+		o->restricted = true;
 	else
 		return value_option(p);
 	return 1;
@@ -304,6 +331,14 @@ cli_parse(int argc, char *const argv[], struct proxy_opts *o, char *err,
 	base = base != NULL ? base + 1 : (argc > 0 ? argv[0] : "");
 	named_xpra = strcmp(base, "xpra") == 0;
 	err[0] = '\0';
+	if ((argc > 0 && argv[0][0] == '-') ||
+	    (argc > 1 && strcmp(argv[1], "-c") == 0)) {
+		/* a login shell: argv is the client's, not the admin's */
+		o->restricted = o->login_shell = true;
+		if (argc == 3 && strcmp(argv[1], "-c") == 0)
+			o->login_command = argv[2];
+		return 0;
+	}
 	for (; p.i < argc && argv[p.i][0] == '-' && argv[p.i][1] != '\0';
 	    p.i++) {
 		if (strcmp(argv[p.i], "--") == 0) {
@@ -317,5 +352,8 @@ cli_parse(int argc, char *const argv[], struct proxy_opts *o, char *err,
 	}
 	if (p.i >= argc || o->command == CMD_HELP || o->command == CMD_VERSION)
 		return 0;
+	if (o->restricted)
+		return usage_error(&p, "--restricted takes no arguments: the "
+		    "request comes from SSH_ORIGINAL_COMMAND");
 	return parse_command(&p, named_xpra);
 }

@@ -15,6 +15,7 @@
 #define CLI_CONNECT_TIMEOUT_MS	5000	/* --connect-timeout default */
 #define CLI_WAIT_MS		10000	/* --wait default */
 #define AGENT_UUID_LEN		64	/* hex digits of SSH_AGENT_UUID */
+#define CLI_ALLOW_MAX		32	/* displays in --allow-display */
 
 enum proxy_command {
 	CMD_RELAY,		/* [DISPLAY] or _proxy [DISPLAY] */
@@ -38,6 +39,11 @@ struct proxy_opts {
 	int			 wait_ms;
 	int			 verbosity;	/* enum log_level */
 	bool			 json;		/* list --json */
+	bool			 restricted;	/* --restricted, -c, login shell */
+	bool			 login_shell;	/* run as a login shell */
+	const char		*login_command;	/* -c COMMAND, or NULL */
+	struct display		 allowed[CLI_ALLOW_MAX]; /* --allow-display */
+	size_t			 n_allowed;
 };
 
 /* Defaults, no lists allocated.  Infallible. */
@@ -45,7 +51,10 @@ void	cli_init(struct proxy_opts *o);
 
 /*
  * Parse argv into o (initialised with cli_init()).  argv[0]'s basename
- * "xpra" also allows "initenv".  Strings in o point into argv.  Returns 0,
+ * "xpra" also allows "initenv".  As a login shell (argv[0] starting with
+ * '-', or "-c COMMAND" first) argv is the client's: nothing else is read
+ * from it and o->restricted is set, with login_command NULL unless it is
+ * exactly "-c COMMAND".  Strings in o point into argv.  Returns 0,
  * -EINVAL with a one-line reason in err, or -ENOMEM.
  */
 int	cli_parse(int argc, char *const argv[], struct proxy_opts *o,
@@ -53,6 +62,12 @@ int	cli_parse(int argc, char *const argv[], struct proxy_opts *o,
 
 /* Free the lists of o.  NULL-safe. */
 void	cli_free(struct proxy_opts *o);
+
+/*
+ * Parse --allow-display's list, "100,101" or ":100,wayland-0", into o.
+ * Returns 0 or -EINVAL.
+ */
+int	cli_parse_allowed(const char *list, struct proxy_opts *o);
 
 /* Parse seconds, "10" or "0.5", into milliseconds.  0 or -EINVAL. */
 int	cli_parse_seconds(const char *s, int *ret_ms);

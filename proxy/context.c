@@ -72,9 +72,9 @@ init_user(struct context *ctx)
 }
 
 static int
-init_host(struct context *ctx)
+init_host(struct context *ctx, bool restricted)
 {
-	const char *env = getenv("XPRA_SOCKET_HOSTNAME");
+	const char *env = restricted ? NULL : getenv("XPRA_SOCKET_HOSTNAME");
 
 	if (env != NULL && is_host_name(env)) {
 		strlcpy(ctx->host, env, sizeof(ctx->host));
@@ -92,7 +92,7 @@ effective_entries(const struct proxy_opts *o, const char *conf_dir,
     struct strlist *ret)
 {
 	struct strlist base = STRLIST_INIT;
-	const char *env = getenv("XPRA_SOCKET_DIRS");
+	const char *env = o->restricted ? NULL : getenv("XPRA_SOCKET_DIRS");
 	size_t i;
 	int r = 0;
 
@@ -121,7 +121,7 @@ context_init(struct context *ctx, const struct proxy_opts *o,
 	int r;
 
 	memset(ctx, 0, sizeof(*ctx));
-	if ((r = init_user(ctx)) < 0 || (r = init_host(ctx)) < 0)
+	if ((r = init_user(ctx)) < 0 || (r = init_host(ctx, o->restricted)) < 0)
 		return r;
 	if ((r = effective_entries(o, conf_dir, &entries)) == 0)
 		r = sockdir_resolve(&entries, &ctx->user, &ctx->dirs);

@@ -25,8 +25,10 @@ struct context {
  * $XDG_RUNTIME_DIR, the host name ($XPRA_SOCKET_HOSTNAME if valid, else
  * gethostname()), and the directory list: built-in defaults, replaced by
  * $XPRA_SOCKET_DIRS, replaced by xpra's system configuration (conf_dir),
- * replaced by --socket-dirs, with --socket-dir prepended.  Returns 0,
- * -ENOENT (no passwd entry) or -errno.  Free with context_free().
+ * replaced by --socket-dirs, with --socket-dir prepended.  In restricted
+ * mode (o->restricted) the XPRA_* variables are the client's to set and
+ * are ignored.  Returns 0, -ENOENT (no passwd entry) or -errno.  Free
+ * with context_free().
  */
 int	context_init(struct context *ctx, const struct proxy_opts *o,
 	    const char *conf_dir);

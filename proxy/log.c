@@ -16,7 +16,7 @@
 #include "log.h"
 
 #define LOG_LINE_MAX	1024
-#define FIELDS_MAX	14
+#define FIELDS_MAX	17
 
 static enum log_level log_level = LOG_NORMAL;
 
@@ -64,6 +64,23 @@ field(struct fieldbuf *b, const char *fmt, ...)
 	b->n++;
 }
 
+/*
+ * NAME=value with value escaped (it may be the client's text) and cut to
+ * LOG_REQUEST_MAX bytes, marked with "..." when cut.
+ */
+static void
+field_vis(struct fieldbuf *b, const char *name, const char *value)
+{
+	char vis[LOG_REQUEST_MAX + 4];
+	int n;
+
+	n = strnvis(vis, value, LOG_REQUEST_MAX + 1, VIS_CSTYLE | VIS_NL |
+	    VIS_TAB | VIS_OCTAL);
+	if (n < 0 || n > LOG_REQUEST_MAX)
+		strlcpy(vis + LOG_REQUEST_MAX - 3, "...", 4);
+	field(b, "%s=%s", name, vis);
+}
+
 static void
 journal(int prio, const char *msgid, const struct log_fields *f,
     const char *message)
@@ -96,20 +113,34 @@ journal(int prio, const char *msgid, const struct log_fields *f,
 			field(&b, "EXIT_STATUS=%d", f->exit_status);
 		if (f->errnum != 0)
 			field(&b, "ERRNO=%d", f->errnum);
+		if (f->request != NULL)
+			field_vis(&b, "XPRA_REQUEST", f->request);
+		if (f->ssh_connection != NULL)
+			field_vis(&b, "SSH_CONNECTION", f->ssh_connection);
+		if (f->mode != NULL)
+			field(&b, "XPRA_PROXY_MODE=%s", f->mode);
 	}
 	(void)sd_journal_sendv(b.iov, b.n);
+}
+
+/* Format into line; arguments may carry any byte: escape them. */
+static void
+format_line(char line[LOG_LINE_MAX], const char *fmt, va_list ap)
+{
+	char raw[LOG_LINE_MAX];
+
+	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
+	(void)strnvis(line, raw, LOG_LINE_MAX, VIS_CSTYLE | VIS_NL | VIS_TAB |
+	    VIS_OCTAL);
 }
 
 static void
 vlog(int prio, const char *msgid, const struct log_fields *f,
     const char *fmt, va_list ap)
 {
-	char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
+	char line[LOG_LINE_MAX];
 
-	/* Arguments may carry any byte: escape before anyone reads them. */
-	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
-	(void)strnvis(line, raw, sizeof(line), VIS_CSTYLE | VIS_NL | VIS_TAB |
-	    VIS_OCTAL);
+	format_line(line, fmt, ap);
 	if (shown_on_stderr(prio))
 		fprintf(stderr, "xpra-proxy: %s\n", line);
 	if (prio != LOG_DEBUG)
@@ -125,6 +156,18 @@ log_event(int prio, const char *msgid, const struct log_fields *f,
 	va_start(ap, fmt);
 	vlog(prio, msgid, f, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_tell(const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format_line(line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "xpra-proxy: %s\n", line);
 }
 
 #define DEFINE_LOG_FN(name, prio)				\

@@ -13,7 +13,9 @@
 #define LOG_ID_SESSION_END	"a739d9cb45ba4a65af244fa4c599ea21"
 #define LOG_ID_NO_SESSION	"c686c30bf35d499c876d618ab276b829"
 #define LOG_ID_SOCKET_SKIPPED	"64c718daf34d44ec96b7785a1c68c21b"
-#define LOG_ID_ERROR		"c98ee08934d54017b5928c335d66952d"
+#define LOG_ID_REQUEST_ACCEPTED	"e5e74a1bf1b64565a64019743df8fc7a"
+#define LOG_ID_REQUEST_PROBE	"538d03437ec743498e035a699ec315df"
+#define LOG_ID_REQUEST_REFUSED	"80bac464cb6e4bba817d4028cee298d6"
 
 enum log_level {
 	LOG_QUIET = -1,		/* errors only */
@@ -33,9 +35,14 @@ struct log_fields {
 	const char	*closed_by;
 	int		 exit_status;
 	int		 errnum;	/* ERRNO=, or 0 */
+	const char	*request;	/* the client's command (restricted) */
+	const char	*ssh_connection; /* $SSH_CONNECTION */
+	const char	*mode;		/* "restricted", "login-shell" */
 };
 
-#define LOG_FIELDS_INIT	{ NULL, NULL, NULL, -1, -1, -1, NULL, -1, 0 }
+#define LOG_FIELDS_INIT	{ NULL, NULL, NULL, -1, -1, -1, NULL, -1, 0, NULL, \
+	NULL, NULL }
+#define LOG_REQUEST_MAX	512	/* bytes of a request kept in a record */
 
 /* Set how much reaches stderr.  Default LOG_NORMAL. */
 void	log_init(enum log_level level);
@@ -46,6 +53,9 @@ void	log_init(enum log_level level);
  */
 void	log_event(int prio, const char *msgid, const struct log_fields *f,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* One line for the user on stderr only, whatever the level. */
+void	log_tell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Shorthands without structured fields. */
 void	log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

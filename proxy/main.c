@@ -17,6 +17,8 @@
 #include "context.h"
 #include "log.h"
 #include "relay.h"
+#include "request.h"
+#include "sandbox.h"
 #include "sessions.h"
 #include "signals.h"
 
@@ -127,14 +129,14 @@ keep_waiting(int r, const struct sockdir_lookup *l, bool *saw_starting,
  * starting.  Returns an fd, or an exit status (negated) already reported.
  */
 static int
-connect_named(const struct proxy_opts *o, const sigset_t *waitmask,
-    struct sockdir_lookup *l, const char *label)
+connect_named(const struct proxy_opts *o, const struct display *d,
+    const sigset_t *waitmask, struct sockdir_lookup *l, const char *label)
 {
 	int64_t deadline = usec_now() + (int64_t)o->wait_ms * 1000;
 	bool saw_starting = false;
 	int fd;
 
-	while ((fd = sockdir_connect(l, &o->display)) < 0 &&
+	while ((fd = sockdir_connect(l, d)) < 0 &&
 	    keep_waiting(fd, l, &saw_starting, deadline)) {
 		l->skipped = NULL;	/* warn about a socket once */
 		if (signals_sleep(WAIT_STEP_MS, waitmask) < 0)
@@ -208,9 +210,24 @@ relay_done(int r, const struct relay_result *res, const char *label,
 	return status;
 }
 
+/* Restricted mode, connected: nothing but relaying from here on. */
+static void
+confine(void)
+{
+	bool landlock;
+	int r;
+
+	if ((r = sandbox_enter(&landlock)) < 0)
+		log_warn("no seccomp filter (%s): relaying unconfined",
+		    strerror(-r));
+	if (!landlock)
+		log_debug("no Landlock on this kernel");
+}
+
+/* Relay to display d (DISPLAY_NONE: the single live one). */
 static int
 run_relay(const struct context *ctx, const struct proxy_opts *o,
-    const sigset_t *waitmask)
+    const struct display *d, const sigset_t *waitmask)
 {
 	struct sockdir_lookup l = { &ctx->dirs, ctx->host, ctx->user.uid,
 	    o->connect_timeout_ms, log_skipped, NULL, "", 0, false };
@@ -223,22 +240,122 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 	if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO))
 		return no_session(NULL, EX_USAGE, "stdin or stdout is a "
 		    "terminal, which would corrupt the stream: use ssh -T");
-	if (o->display.kind == DISPLAY_NONE) {
+	if (d->kind == DISPLAY_NONE) {
 		fd = connect_picked(ctx, o, &l);
 	} else {
-		(void)display_label(&o->display, label, sizeof(label));
-		fd = connect_named(o, waitmask, &l, label);
+		(void)display_label(d, label, sizeof(label));
+		fd = connect_named(o, d, waitmask, &l, label);
 	}
 	if (fd < 0)
 		return -fd;
-	if (o->display.kind == DISPLAY_NONE)
+	if (d->kind == DISPLAY_NONE)
 		strlcpy(label, l.path, sizeof(label));
 	f.display = label;
 	f.socket = l.path;
 	log_event(LOG_INFO, LOG_ID_SESSION_START, &f, "relaying to %s", l.path);
+	if (o->restricted)
+		confine();
 	r = relay_run(STDIN_FILENO, STDOUT_FILENO, fd, waitmask, &res);
 	close(fd);
 	return relay_done(r, &res, label, l.path, started);
+}
+
+/* Refuse a restricted request: journal, one line for the user, 77. */
+static int
+refuse(struct log_fields *f, enum request_reason why)
+{
+	f->reason = request_reason_name(why);
+	f->exit_status = EX_NOPERM;
+	log_event(LOG_NOTICE, LOG_ID_REQUEST_REFUSED, f, "refused a %s "
+	    "request: %s", f->mode, f->reason);
+	log_tell("refused (%s): this account may only attach to its xpra "
+	    "sessions", f->reason);
+	return EX_NOPERM;
+}
+
+/* Answer a paramiko probe at once, as a POSIX shell would. */
+static int
+answer_probe(struct log_fields *f, const struct request *req)
+{
+	char self[PATH_MAX];
+	const char *path = req->probe_arg;
+	ssize_t n;
+
+	if (path[0] != '/') {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[n > 0 ? n : 0] = '\0';
+		path = n > 0 ? self : "/usr/bin/xpra-proxy";
+	}
+	f->exit_status = EX_OK;
+	log_event(LOG_INFO, LOG_ID_REQUEST_PROBE, f, "answered a probe");
+	if (req->probe == PROBE_FIND)
+		printf("%s\n", path);
+	else if (req->probe == PROBE_TYPE)
+		printf("%s is %s\n", req->probe_arg, path);
+	else if (req->probe == PROBE_ECHO_OS)
+		puts("%OS%");
+	else if (req->probe == PROBE_ECHO_OSTYPE)
+		puts("linux-gnu");
+	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+}
+
+/*
+ * --allow-display: is d allowed?  A request without a display gets the
+ * first allowed one.
+ */
+static bool
+is_allowed(const struct proxy_opts *o, struct display *d)
+{
+	size_t i;
+
+	if (o->n_allowed == 0)
+		return true;
+	if (d->kind == DISPLAY_NONE) {
+		*d = o->allowed[0];
+		return true;
+	}
+	for (i = 0; i < o->n_allowed; i++)
+		if (o->allowed[i].kind == d->kind &&
+		    o->allowed[i].number == d->number)
+			return true;
+	return false;
+}
+
+/* ForceCommand, command= or login shell: the request is hostile. */
+static int
+run_restricted(const struct proxy_opts *o, const sigset_t *waitmask)
+{
+	const char *cmd = o->login_shell ? o->login_command :
+	    getenv("SSH_ORIGINAL_COMMAND");
+	struct log_fields f = LOG_FIELDS_INIT;
+	char label[SOCKDIR_LABEL_MAX] = "";
+	struct context ctx;
+	struct request req;
+	int r, status;
+
+	f.request = cmd;
+	f.ssh_connection = getenv("SSH_CONNECTION");
+	f.mode = o->login_shell ? "login-shell" : "restricted";
+	if (cmd == NULL)
+		return refuse(&f, REASON_NO_COMMAND);
+	request_parse(cmd, &req);
+	if (req.kind == REQUEST_REFUSE)
+		return refuse(&f, req.reason);
+	if (req.kind == REQUEST_PROBE)
+		return answer_probe(&f, &req);
+	if (!is_allowed(o, &req.display))
+		return refuse(&f, REASON_NOT_ALLOWED);
+	(void)display_label(&req.display, label, sizeof(label));
+	f.display = label;
+	log_event(LOG_INFO, LOG_ID_REQUEST_ACCEPTED, &f, "accepted a %s "
+	    "request for %s", f.mode, label[0] ? label : "the live session");
+	if ((r = context_init(&ctx, o, XPRA_CONF_DIR)) < 0) {
+		log_error("cannot start: %s", strerror(-r));
+		return EX_OSERR;
+	}
+	status = run_relay(&ctx, o, &req.display, waitmask);
+	context_free(&ctx);
+	return status;
 }
 
 static int
@@ -314,16 +431,22 @@ main(int argc, char *argv[])
 	log_init((enum log_level)o.verbosity);
 	if (o.command != CMD_RELAY && o.command != CMD_LIST)
 		return run_simple(&o);
+	if ((o.restricted && (r = sandbox_prepare()) < 0) ||
+	    (r = signals_init(&waitmask)) < 0) {
+		log_error("cannot start: %s", strerror(-r));
+		return EX_OSERR;
+	}
+	if (o.restricted)
+		return run_restricted(&o, &waitmask);
 	log_ignored(&o);
-	if ((r = signals_init(&waitmask)) < 0 ||
-	    (r = context_init(&ctx, &o, XPRA_CONF_DIR)) < 0) {
+	if ((r = context_init(&ctx, &o, XPRA_CONF_DIR)) < 0) {
 		log_error("cannot start: %s", strerror(-r));
 		return EX_OSERR;
 	}
 	if (o.command == CMD_LIST)
 		status = run_list(&ctx, &o);
 	else
-		status = run_relay(&ctx, &o, &waitmask);
+		status = run_relay(&ctx, &o, &o.display, &waitmask);
 	context_free(&ctx);
 	cli_free(&o);
 	return status;

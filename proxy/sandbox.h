@@ -1,0 +1,29 @@
+/*
+ * sandbox.h - restricted mode's confinement, in two stages: process
+ * hygiene before the client's request is read, and Landlock plus a
+ * seccomp allow-list once the server is connected, after which nothing
+ * but relaying is possible (execve kills the process).
+ */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <stdbool.h>
+
+/*
+ * Before reading untrusted input: close every descriptor above 2,
+ * umask(077), PR_SET_NO_NEW_PRIVS, no child processes (RLIMIT_NPROC 0).
+ * Returns 0 or -errno.
+ */
+int	sandbox_prepare(void);
+
+/*
+ * Where the kernel has it, Landlock with every filesystem right handled
+ * and only /dev/null allowed (read and write); *ret_landlock says whether
+ * it is on.  Then the seccomp filter: the relay's system calls are
+ * allowed, execve and execveat kill the process, anything else fails
+ * with EPERM.  Returns 0, or -errno if the seccomp filter could not be
+ * installed (the caller decides).
+ */
+int	sandbox_enter(bool *ret_landlock);
+
+#endif /* SANDBOX_H */
