@@ -12,6 +12,7 @@ static CU_SuiteInfo suites[] = {
 	{ "cli", NULL, NULL, NULL, NULL, cli_tests },
 	{ "sockdir", NULL, NULL, NULL, NULL, sockdir_tests },
 	{ "relay", NULL, NULL, NULL, NULL, relay_tests },
+	{ "request", NULL, NULL, NULL, NULL, request_tests },
 	CU_SUITE_INFO_NULL,
 };
 

@@ -15,6 +15,7 @@ extern CU_TestInfo conf_tests[];
 extern CU_TestInfo cli_tests[];
 extern CU_TestInfo sockdir_tests[];
 extern CU_TestInfo relay_tests[];
+extern CU_TestInfo request_tests[];
 
 /* fixture.c: scratch directories and sockets, removed at exit. */
 
