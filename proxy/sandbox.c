@@ -145,7 +145,7 @@ sandbox_enter(bool *ret_landlock)
 	*ret_landlock = landlock_enter() == 0;
 	if (SANDBOX_ARCH == 0)
 		return -ENOSYS;
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+	if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 		return -errno;
 	return 0;
 }
