@@ -85,17 +85,13 @@ ensure_user "$U"
 install_proxy_copy
 echo "   $("$PROXY_COPY" --version), installed for $U as $PROXY_COPY"
 
-now() { date +%s.%N; }
-since() { awk "BEGIN { printf \"%.2f\", $(now) - $1 }"; }
-as_demo() { as_user "$U" XDG_RUNTIME_DIR="/run/user/$(id -u "$U")" "$@"; }
-
 # ---- 3. server and sshd
 hr "3. an xpra server as $U on :$N, and a private sshd on 127.0.0.1"
 t0=$(now)
 xpra_server_start "$U" "$N" --session-name=xpra-proxy-demo
 echo "   server pid $XPRA_SERVER_PID, up in $(since "$t0") s; as $U:"
 show xpra list
-as_demo timeout 30 xpra list 2>/dev/null | indent
+xpra_as "$U" list 2>/dev/null | indent
 
 sshd_start "$U"
 echo "   sshd pid $SSHD_PID listening on 127.0.0.1:$SSHD_PORT (config $SSHD_CONFIG)"
@@ -133,51 +129,38 @@ hr "5. attach a client (on Xvfb :$M) through sshd and xpra-proxy"
 ATTACH_OPTS=(--mmap=no --remote-logging=no --printing=no)
 show xpra attach "$URL" --ssh="$SSH_OPTS" "--remote-xpra=$PROXY_COPY" "${ATTACH_OPTS[@]}"
 t0=$(now)
-XPRA_CLIENT_TIMEOUT=120 xpra_client attach "$URL" --ssh="$SSH_OPTS" \
-    "--remote-xpra=$PROXY_COPY" "${ATTACH_OPTS[@]}" >"$T/attach.log" 2>&1 &
-client_pid=$!
-track_pid "$client_pid"
-for i in $(seq 300); do
-	grep -q 'Attached to' "$T/attach.log" && break
-	kill -0 "$client_pid" 2>/dev/null && [ "$i" != 300 ] ||
-	    fail "the client did not attach: $(tail -n 20 "$T/attach.log")"
-	sleep 0.2
-done
+xpra_attach "$T/attach.log" "$URL" --ssh="$SSH_OPTS" \
+    "--remote-xpra=$PROXY_COPY" "${ATTACH_OPTS[@]}"
+client_pid=$CLIENT_PID
+wait_attached "$client_pid" "$T/attach.log" ||
+    fail "the client did not attach: $(tail -n 20 "$T/attach.log")"
 grep -m1 'Attached to' "$T/attach.log" | indent
 echo "   -> attached in $(since "$t0") s"
 echo "   the session on the server host (what sshd runs for the client):"
 ps -u "$U" -o pid=,args= | grep -F -- "$PROXY_COPY" | grep -v -e '^ *[0-9]* sh -c' | indent
-ps -u "$U" -o pid=,args= | awk -v p="$PROXY_COPY" '$2 == p' | grep -q . ||
-    fail "no xpra-proxy process runs for $U"
+[ -n "$(proxy_pids "$U")" ] || fail "no xpra-proxy process runs for $U"
 case $XPRA_STARTED in
 xmessage*)
-	for i in $(seq 100); do
-		DISPLAY=:$M xwininfo -root -tree 2>/dev/null | grep -q '"xmessage' && break
-		[ "$i" = 100 ] && fail "the server's window did not appear on :$M"
-		sleep 0.2
-	done
+	win=$(xmessage_window "$M") ||
+	    fail "the server's window did not appear on :$M"
 	echo "   the server's window, forwarded to the client's display :$M:"
 	show xwininfo -root -tree
-	DISPLAY=:$M xwininfo -root -tree | grep -m1 '"xmessage' | sed 's/^ *//' | indent
+	echo "$win" | indent
 	;;
 esac
-as_demo timeout 30 xpra control ":$N" refresh >/dev/null 2>&1
+xpra_as "$U" control ":$N" refresh >/dev/null 2>&1
 sleep 1
 echo "   the server's view of its client:"
 show xpra info ":$N"
-as_demo timeout 30 xpra info ":$N" 2>/dev/null | grep -E \
+xpra_as "$U" info ":$N" 2>/dev/null | grep -E \
     '^(clients|client\.connection\.(input|output)\.bytecount|client\.connection\.output\.count\.draw|client\.argv)=' |
     cut -c1-200 | indent
 
 hr "6. detach from the server side"
 show xpra detach ":$N"
 t0=$(now)
-as_demo timeout 30 xpra detach ":$N" 2>&1 | grep -v -e zlib -e lz4 | indent
-for i in $(seq 150); do
-	kill -0 "$client_pid" 2>/dev/null || break
-	[ "$i" = 150 ] && fail "the client still runs 30 s after the detach"
-	sleep 0.2
-done
+xpra_as "$U" detach ":$N" 2>&1 | grep -v -e zlib -e lz4 | indent
+wait_gone "$client_pid" 150 || fail "the client still runs 30 s after the detach"
 wait "$client_pid"
 rc=$?
 echo "   -> the client left in $(since "$t0") s (exit $rc); its last words:"
@@ -185,9 +168,7 @@ grep -E 'server requested disconnect|detach request|Connection lost' "$T/attach.
 [ "$rc" = 1 ] && echo "   (xpra 3.1.3 clients often say 'Connection lost' and exit 1 after a" \
     "server-side detach; the stock 'xpra _proxy' gives the same)"
 sleep 0.5
-if ps -u "$U" -o args= | awk -v p="$PROXY_COPY" '$1 == p' | grep -q .; then
-	fail "xpra-proxy still runs after the client left"
-fi
+[ -z "$(proxy_pids "$U")" ] || fail "xpra-proxy still runs after the client left"
 echo "   -> no xpra-proxy process left on the server side"
 
 hr "7. clean up"

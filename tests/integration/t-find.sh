@@ -12,79 +12,16 @@
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$TOP/tests/lib/common.sh"
 
-need_root
-[ -x "$XPRA_PROXY" ] || skip "no binary at $XPRA_PROXY (run make)"
-command -v setpriv >/dev/null || skip "setpriv (util-linux) missing"
+need_user_runs
 tmp_setup
 U=xpxuser
 ensure_user "$U"
 install_proxy_copy
+fake_setup
+PX_USER=$U		# px runs the proxy as $U
 HOST=$(hostname)	# gethostname(), as the binary and xpra use
 
-# --- helpers (local to this script) ---------------------------------------
-
-SRV=$T/bin/fakeserver.py
-cp "$FAKESERVER" "$SRV" && chmod 755 "$SRV" || fail "cannot copy fakeserver"
-mkdir -m 1777 "$T/pids"
-FAILED=0
-
-# bad CASE MESSAGE: record a failed case and go on with the others.
-bad() { say "FAIL [$1]: $2"; FAILED=$((FAILED + 1)); }
-
-# udir USER MODE DIR...: directories owned by USER.
-udir() {
-	local u=$1 m=$2 d; shift 2
-	for d; do
-		mkdir -p "$d" && chown "$u:" "$d" && chmod "$m" "$d" ||
-		    fail "cannot make $d"
-	done
-}
-
-alive() {
-	kill -0 "$1" 2>/dev/null &&
-	    [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]
-}
-
-# serve USER SOCKET [fakeserver options]: start an echo server as USER
-# (cwd $SERVE_CWD, so a relative SOCKET can name a path > 108 bytes);
-# sets SRV_PID.
-SERVE_CWD=/
-_nsrv=0
-serve() {
-	local u=$1 sock=$2 pf n=100; shift 2
-	_nsrv=$((_nsrv + 1)); pf=$T/pids/$_nsrv
-	as_user "$u" sh -c 'cd "$1" && shift && exec "$@"' sh "$SERVE_CWD" \
-	    "$PY" "$SRV" --socket "$sock" --pidfile "$pf" "$@" \
-	    2>>"$T/server.log" &
-	track_pid $!
-	while [ ! -s "$pf" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
-	[ -s "$pf" ] || fail "fake server on $sock did not start: $(tail -3 "$T/server.log")"
-	SRV_PID=$(cat "$pf")
-	track_pid "$SRV_PID"
-}
-
-# stale USER PATH [DATE]: a socket file nobody listens on (bound, then
-# the process exits without unlinking), optionally with an old mtime.
-stale() {
-	as_user "$1" "$PY" -c 'import os, socket, sys
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os._exit(0)' "$2"
-	[ -S "$2" ] || fail "cannot make stale socket $2"
-	if [ -n "${3:-}" ]; then touch -d "$3" "$2" || fail "touch $2"; fi
-}
-
-# px INPUT ARGS...: run the proxy as $U with INPUT on stdin and the
-# extra environment PENV; sets RC and ELAPSED (ms); stdout in $T/out.
-PENV=()
-px() {
-	local in=$1 t0; shift
-	t0=$(date +%s%N)
-	printf %s "$in" | as_user "$U" ${PENV[@]+"${PENV[@]}"} \
-	    timeout 20 "$PROXY_COPY" "$@" >"$T/out" 2>"$T/err"
-	RC=$?
-	ELAPSED=$((($(date +%s%N) - t0) / 1000000))
-}
-
-errtext() { tr '\n' '|' <"$T/err" | cut -c1-300; }
+# --- helpers (local to this script; serve, stale, px, ... in common.sh) ----
 
 # ok_relay CASE INPUT: exit 0, stdout exactly INPUT.
 ok_relay() {
@@ -98,21 +35,13 @@ ok_relay() {
 	return 1
 }
 
-# ko CASE STATUSES MESSAGE: exit status in STATUSES ("69" or "64|69"),
-# nothing on stdout, a message on stderr containing MESSAGE.
+# ko CASE STATUSES MESSAGE: px_failed, and stderr contains MESSAGE.
 ko() {
-	if ! [[ "$RC" =~ ^($2)$ ]]; then
-		bad "$1" "exit $RC, expected $2; stderr: $(errtext)"
-	elif [ -s "$T/out" ]; then
-		bad "$1" "stdout not empty: '$(head -c 200 "$T/out")'"
-	elif [ ! -s "$T/err" ]; then
-		bad "$1" "no message on stderr"
-	elif [ -n "$3" ] && ! grep -qF -- "$3" "$T/err"; then
+	px_failed "$1" "$2" || return 1
+	if [ -n "$3" ] && ! grep -qF -- "$3" "$T/err"; then
 		bad "$1" "stderr lacks '$3': $(errtext)"
-	else
-		return 0
+		return 1
 	fi
-	return 1
 }
 
 # used CASE PID / unused CASE PID: did that one-shot server get the
@@ -131,19 +60,19 @@ unused() {
 # --- the cases --------------------------------------------------------------
 
 # 1. session-directory layout <dir>/<N>/socket
-c=$T/c1; udir $U 700 $c $c/7
+c=$T/c1; mkd $U: 700 $c $c/7
 serve $U $c/7/socket; s=$SRV_PID
 px "one-session" :7 --socket-dirs=$c
 ok_relay "session dir <dir>/7/socket" "one-session" && used "session dir" $s
 
 # 2. flat layout <dir>/<host>-<N>
-c=$T/c2; udir $U 700 $c
+c=$T/c2; mkd $U: 700 $c
 serve $U $c/$HOST-8; s=$SRV_PID
 px "two-flat" :8 --socket-dirs=$c
 ok_relay "flat <dir>/$HOST-8" "two-flat" && used "flat" $s
 
 # 3. session dir preferred over flat in the same dir
-c=$T/c3; udir $U 700 $c $c/9
+c=$T/c3; mkd $U: 700 $c $c/9
 serve $U $c/$HOST-9; flat=$SRV_PID
 serve $U $c/9/socket; sess=$SRV_PID
 px "three" :9 --socket-dirs=$c
@@ -152,7 +81,7 @@ ok_relay "session dir before flat" "three" &&
 
 # 4. directory order: first dir wins, either way round; --socket-dir
 #    prepends; repeated --socket-dirs accumulate
-a=$T/c4a; b=$T/c4b; udir $U 700 $a $b
+a=$T/c4a; b=$T/c4b; mkd $U: 700 $a $b
 serve $U $a/$HOST-10; sa=$SRV_PID
 serve $U $b/$HOST-10; sb=$SRV_PID
 px "four-ab" :10 --socket-dirs=$a:$b
@@ -176,7 +105,7 @@ px "four-missing" :10 --socket-dirs=$T/nonexistent:$a
 ok_relay "missing dir skipped" "four-missing" && used "missing dir skipped" $sa
 
 # 5. stale in dir1, live in dir2: the live one, at once
-a=$T/c5a; b=$T/c5b; udir $U 700 $a $b
+a=$T/c5a; b=$T/c5b; mkd $U: 700 $a $b
 stale $U $a/$HOST-11
 serve $U $b/$HOST-11; s=$SRV_PID
 px "five" :11 --socket-dirs=$a:$b --wait=10
@@ -184,7 +113,7 @@ ok_relay "stale in dir1, live in dir2" "five" && used "stale+live" $s
 [ $ELAPSED -lt 3000 ] || bad "stale+live" "took ${ELAPSED} ms (a live one was there)"
 
 # 6. only an old stale socket: 69 at once, well under --wait
-c=$T/c6; udir $U 700 $c
+c=$T/c6; mkd $U: 700 $c
 stale $U $c/$HOST-12 '-10 min'
 px "six" :12 --socket-dirs=$c --wait=10
 ko "only old stale -> 69 at once" 69 "cannot find live server for display :12"
@@ -226,15 +155,14 @@ late() {
 	local name=$1 disp=$2 pf=$T/pids/late.$2; shift 2
 	as_user $U "$PY" "$T/bin/lateserver.py" "$@" "$pf" 2>>"$T/server.log" &
 	track_pid $!
-	local n=100; while [ ! -s "$pf" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
-	[ -s "$pf" ] && track_pid "$(cat "$pf")"
+	wait_pidfile "$pf" && track_pid "$(cat "$pf")"
 	sleep 0.2	# bound (7a) before the proxy looks
 	px "$name" ":$disp" --socket-dirs=$c --wait=10
 	ok_relay "$name" "$name"
 	[ $ELAPSED -ge 500 ] || bad "$name" "connected after ${ELAPSED} ms, before the server listened?"
 	[ $ELAPSED -lt 8000 ] || bad "$name" "took ${ELAPSED} ms for a server up after 1 s"
 }
-c=$T/c7; udir $U 700 $c
+c=$T/c7; mkd $U: 700 $c
 # 7a. bound but not yet listening; listens 1 s later
 late "wait: server starting (bound, listens 1 s later)" 13 listen $c/$HOST-13 1
 # 7b. recent stale file, replaced by a new server 1 s later (xpra-style)
@@ -258,7 +186,7 @@ px "wait-gap" :15 --socket-dirs=$c --wait=10
 ok_relay "wait: recent stale removed, new server binds 0.3 s later" "wait-gap"
 
 # 7d. a recent stale socket that stays stale: gives up after --wait
-c=$T/c7d; udir $U 700 $c
+c=$T/c7d; mkd $U: 700 $c
 stale $U $c/$HOST-14
 px "seven-d" :14 --socket-dirs=$c --wait=2
 ko "recent stale, never up -> 69 after --wait" 69 "cannot find live server for display :14"
@@ -266,7 +194,7 @@ ko "recent stale, never up -> 69 after --wait" 69 "cannot find live server for d
     bad "--wait=2 on a recent stale socket" "gave up after ${ELAPSED} ms, expected ~2000"
 
 # 8. display given, nothing there: 69 at once (xpra waits 20 s; we don't)
-c=$T/c8; udir $U 700 $c
+c=$T/c8; mkd $U: 700 $c
 serve $U $c/$HOST-16; other=$SRV_PID
 px "eight" :15 --socket-dirs=$c --wait=10
 ko "missing display -> 69" 69 "cannot find live server for display :15"
@@ -274,14 +202,14 @@ ko "missing display -> 69" 69 "cannot find live server for display :15"
 unused "missing display" $other
 
 # 9. no display, one live session: used (a stale one does not count)
-c=$T/c9; udir $U 700 $c
+c=$T/c9; mkd $U: 700 $c
 stale $U $c/$HOST-17 '-10 min'
 serve $U $c/$HOST-18; s=$SRV_PID
 px "nine" --socket-dirs=$c
 ok_relay "no display, one live" "nine" && used "no display, one live" $s
 
 # 9b. no display, the same display live in two dirs: one distinct display
-a=$T/c9a; b=$T/c9b; udir $U 700 $a $b
+a=$T/c9a; b=$T/c9b; mkd $U: 700 $a $b
 serve $U $a/$HOST-19; sa=$SRV_PID
 serve $U $b/$HOST-19; sb=$SRV_PID
 px "nine-b" --socket-dirs=$a:$b
@@ -291,7 +219,7 @@ ok_relay "no display, one display in two dirs" "nine-b" &&
 
 # 10. no display, two live sessions: refused with xpra's message, 64
 #     (the command line must name one: EX_USAGE, see the man page)
-c=$T/c10; udir $U 700 $c $c/21
+c=$T/c10; mkd $U: 700 $c $c/21
 serve $U $c/$HOST-20; s1=$SRV_PID
 serve $U $c/21/socket; s2=$SRV_PID
 px "ten" --socket-dirs=$c
@@ -299,7 +227,7 @@ ko "no display, two live" "64" "there are multiple servers running, please speci
 unused "no display, two live" $s1; unused "no display, two live" $s2
 
 # 11. no display, nothing live at all
-c=$T/c11; e=$T/c11e; udir $U 700 $c $e
+c=$T/c11; e=$T/c11e; mkd $U: 700 $c $e
 stale $U $c/$HOST-22 '-10 min'
 px "eleven" --socket-dirs=$c:$e:$T/nonexistent
 ko "no display, none live" 69 "cannot find any live servers to connect to"
@@ -307,7 +235,7 @@ px "eleven-b" --socket-dirs=$e
 ko "no display, empty dir" 69 "cannot find any live servers to connect to"
 
 # 12. every display form reaches the same server
-c=$T/c12; udir $U 700 $c
+c=$T/c12; mkd $U: 700 $c
 p=$c/$HOST-23
 forms=(:23 23 :23.0 ":23,foo=bar" "socket://$p" "socket:$p" "$p" "$p,opt=1")
 serve $U $p --accept ${#forms[@]}; s=$SRV_PID
@@ -329,7 +257,7 @@ px "dropin" _proxy :24 --socket-dirs=$c --compress=0 --encoding=rgb
 ok_relay "_proxy :N --socket-dirs=... --xpra-opts" "dropin" && used "_proxy" $s
 
 # 13. XPRA_SOCKET_HOSTNAME names the flat prefix
-c=$T/c13; udir $U 700 $c
+c=$T/c13; mkd $U: 700 $c
 serve $U $c/fakehost-30; s=$SRV_PID
 serve $U $c/$HOST-31; real=$SRV_PID
 px "thirteen-a" :30 --socket-dirs=$c
@@ -346,10 +274,10 @@ PENV=()
 
 # 14. a socket path longer than sun_path (108 bytes)
 deep=$T/c14
-udir $U 700 "$deep"
+mkd $U: 700 "$deep"
 for i in 1 2 3 4 5 6; do
 	deep=$deep/dddddddddddddddddddddddddddddd$i
-	udir $U 700 "$deep"
+	mkd $U: 700 "$deep"
 done
 long=$deep/$HOST-40
 [ ${#long} -gt 108 ] || fail "test bug: path only ${#long} bytes"
@@ -368,6 +296,4 @@ for f in :abc :-1 "" ":1x" "socket:relative" "wayland-x" ":23.x"; do
 	ko "bad display '$f' -> 64" 64 ""
 done
 
-[ $FAILED = 0 ] || fail "$FAILED case(s) failed"
-say "ok"
-exit 0
+cases_done

@@ -27,64 +27,21 @@
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$TOP/tests/lib/common.sh"
 
-need_root
-[ -x "$XPRA_PROXY" ] || skip "no binary at $XPRA_PROXY (run make)"
-command -v setpriv >/dev/null || skip "setpriv (util-linux) missing"
+need_user_runs
 XPRA=/usr/bin/xpra
 [ -x $XPRA ] || skip "no xpra to compare with (Debian package xpra)"
 tmp_setup
 U=xpxuser
 O=xpxother
 G=xpxshared
-ensure_user $U
-ensure_user $O
-groupadd $G 2>/dev/null || getent group $G >/dev/null || fail "groupadd $G"
-usermod -aG $G $U && usermod -aG $G $O || fail "usermod -aG $G"
+group_users $G $U $O
 install_proxy_copy
+fake_setup
+# live sockets survive xpra's probes (unless a later --accept says otherwise)
+SERVE_OPTS=(--accept 1000)
 HOST=$(hostname)
 
-# --- helpers (local to this script) ---------------------------------------
-
-SRV=$T/bin/fakeserver.py
-cp "$FAKESERVER" "$SRV" && chmod 755 "$SRV" || fail "cannot copy fakeserver"
-mkdir -m 1777 "$T/pids"
-FAILED=0
-
-bad() { say "FAIL [$1]: $2"; FAILED=$((FAILED + 1)); }
-
-mkd() {
-	mkdir -p "$3" && chown "$1" "$3" && chmod "$2" "$3" ||
-	    fail "cannot make $3"
-}
-
-alive() {
-	kill -0 "$1" 2>/dev/null &&
-	    [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]
-}
-
-# serve USER SOCKET [fakeserver options]: a live socket (echo server that
-# survives xpra's probes unless --accept says otherwise); sets SRV_PID.
-_nsrv=0
-serve() {
-	local u=$1 sock=$2 pf n=100; shift 2
-	_nsrv=$((_nsrv + 1)); pf=$T/pids/$_nsrv
-	as_user "$u" "$PY" "$SRV" --socket "$sock" --pidfile "$pf" \
-	    --accept 1000 "$@" 2>>"$T/server.log" &
-	track_pid $!
-	while [ ! -s "$pf" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
-	[ -s "$pf" ] || fail "fake server on $sock did not start: $(tail -3 "$T/server.log")"
-	SRV_PID=$(cat "$pf")
-	track_pid "$SRV_PID"
-}
-
-# stale USER PATH [DATE]: bound, then the process exits without unlinking.
-stale() {
-	rm -f "$2"
-	as_user "$1" "$PY" -c 'import os, socket, sys
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os._exit(0)' "$2"
-	[ -S "$2" ] || fail "cannot make stale socket $2"
-	if [ -n "${3:-}" ]; then touch -d "$3" "$2" || fail "touch $2"; fi
-}
+# --- helpers (local to this script; serve, stale, mkd, ... in common.sh) --
 
 # ours NAME ARGS...: `xpra-proxy list ARGS` as $U into $T/NAME.
 ours() {
@@ -249,13 +206,8 @@ json_agree "session dirs --json" ours4 ours4.json
 TD=$T/trust; mkd $U: 700 $TD
 serve $U $TD/$HOST-401; own=$SRV_PID
 as_user $U ln -s $TD/$HOST-401 $TD/$HOST-400
-_nsrv=$((_nsrv + 1))
-"$PY" "$SRV" --socket $TD/$HOST-402 --pidfile $T/pids/$_nsrv --accept 1000 \
-    2>>"$T/server.log" &
-track_pid $!
-n=100; while [ ! -s $T/pids/$_nsrv ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
-[ -s $T/pids/$_nsrv ] && track_pid "$(cat $T/pids/$_nsrv)"
-chown $U: $TD/$HOST-402
+serve root $TD/$HOST-402		# root's listener...
+chown $U: $TD/$HOST-402			# ...behind a file we own
 mkd $U: 700 $T/trust-sess; serve $U $T/trust-sess/socket
 as_user $U ln -s $T/trust-sess $TD/403
 ours ours5 --socket-dirs=$TD
@@ -319,6 +271,4 @@ else
 	real_server
 fi
 
-[ $FAILED = 0 ] || fail "$FAILED case(s) failed"
-say "ok"
-exit 0
+cases_done

@@ -13,83 +13,26 @@
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$TOP/tests/lib/common.sh"
 
-need_root
-[ -x "$XPRA_PROXY" ] || skip "no binary at $XPRA_PROXY (run make)"
-command -v setpriv >/dev/null || skip "setpriv (util-linux) missing"
+need_user_runs
 tmp_setup
 V=xpxuser		# victim
 A=xpxother		# attacker
 G=xpxshared		# both are members, like group xpra for /run/xpra
-ensure_user $V
-ensure_user $A
-groupadd $G 2>/dev/null || getent group $G >/dev/null || fail "groupadd $G"
-usermod -aG $G $V && usermod -aG $G $A || fail "usermod -aG $G"
+group_users $G $V $A
 install_proxy_copy
+fake_setup
+PX_USER=$V		# px runs the proxy as the victim...
+IN=victim-secret	# ...with these few bytes on stdin
 HOST=$(hostname)
 
-# --- helpers (local to this script) ---------------------------------------
-
-SRV=$T/bin/fakeserver.py
-cp "$FAKESERVER" "$SRV" && chmod 755 "$SRV" || fail "cannot copy fakeserver"
-mkdir -m 1777 "$T/pids"
-FAILED=0
-
-bad() { say "FAIL [$1]: $2"; FAILED=$((FAILED + 1)); }
-
-# mkd OWNER[:GROUP] MODE DIR: one directory.
-mkd() {
-	mkdir -p "$3" && chown "$1" "$3" && chmod "$2" "$3" ||
-	    fail "cannot make $3"
-}
-
-alive() {
-	kill -0 "$1" 2>/dev/null &&
-	    [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]
-}
-
-# serve USER SOCKET [fakeserver options]: a one-shot server as USER
-# (root: no setpriv); sets SRV_PID.
-_nsrv=0
-serve() {
-	local u=$1 sock=$2 pf n=100; shift 2
-	_nsrv=$((_nsrv + 1)); pf=$T/pids/$_nsrv
-	if [ "$u" = root ]; then
-		"$PY" "$SRV" --socket "$sock" --pidfile "$pf" "$@" \
-		    2>>"$T/server.log" &
-	else
-		as_user "$u" "$PY" "$SRV" --socket "$sock" --pidfile "$pf" \
-		    "$@" 2>>"$T/server.log" &
-	fi
-	track_pid $!
-	while [ ! -s "$pf" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
-	[ -s "$pf" ] || fail "fake server on $sock did not start: $(tail -3 "$T/server.log")"
-	SRV_PID=$(cat "$pf")
-	track_pid "$SRV_PID"
-}
-
-# px ARGS...: run the proxy as the victim with a few bytes on stdin.
-px() {
-	local t0
-	t0=$(date +%s%N)
-	printf 'victim-secret' | as_user $V timeout 20 "$PROXY_COPY" "$@" \
-	    >"$T/out" 2>"$T/err"
-	RC=$?
-	ELAPSED=$((($(date +%s%N) - t0) / 1000000))
-}
-
-errtext() { tr '\n' '|' <"$T/err" | cut -c1-300; }
+# --- helpers (local to this script; serve, mkd, px, ... in common.sh) -----
 
 # refused CASE STATUSES [PATH]: exit status in STATUSES, stdout empty,
 # stderr non-empty (and naming PATH, the candidate that was skipped,
 # when given: SPEC §4.5 logs every skip at warning level), no hang.
 refused() {
-	if ! [[ "$RC" =~ ^($2)$ ]]; then
-		bad "$1" "exit $RC, expected $2; stderr: $(errtext)"
-	elif [ -s "$T/out" ]; then
-		bad "$1" "stdout not empty: '$(head -c 200 "$T/out")'"
-	elif [ ! -s "$T/err" ]; then
-		bad "$1" "no message on stderr"
-	elif [ -n "${3:-}" ] && ! grep -qF -- "$3" "$T/err"; then
+	px_failed "$1" "$2" || return 1
+	if [ -n "${3:-}" ] && ! grep -qF -- "$3" "$T/err"; then
 		bad "$1" "no warning naming $3 on stderr: $(errtext)"
 	elif [ $ELAPSED -ge 5000 ]; then
 		bad "$1" "took ${ELAPSED} ms"
@@ -105,10 +48,11 @@ untouched() {
 	alive "$2" || bad "$1" "the server (pid $2) got a connection"
 }
 
+# relayed CASE: exit 0, stdout exactly the bytes px sent ($IN), echoed.
 relayed() {
 	if [ "$RC" != 0 ]; then
 		bad "$1" "exit $RC, expected 0; stderr: $(errtext)"
-	elif [ "$(cat "$T/out")" != victim-secret ]; then
+	elif [ "$(cat "$T/out")" != "$IN" ]; then
 		bad "$1" "stdout is not the echoed bytes: '$(head -c 200 "$T/out")'"
 	else
 		return 0
@@ -126,34 +70,34 @@ serve $A $AD/evil --mode-bits 666; evil=$SRV_PID	# connectable by anyone
 # (g) control: the victim's own socket in its 0700 dir, and in the shared
 #     sticky dir (owned by the victim, 0600, as xpra creates it there)
 serve $V $VD/$HOST-40; s=$SRV_PID
-px :40 --socket-dirs=$VD
+px "$IN" :40 --socket-dirs=$VD
 relayed "(g) own socket in own 0700 dir" || true
 serve $V $SH/$HOST-41; s=$SRV_PID
-px :41 --socket-dirs=$SH
+px "$IN" :41 --socket-dirs=$SH
 relayed "(g) own socket in root:$G 1775 dir" || true
 serve $V $VD/$HOST-42; s=$SRV_PID
-px "$VD/$HOST-42"
+px "$IN" "$VD/$HOST-42"
 relayed "(g) own socket by path" || true
 
 # (a) a socket owned by the attacker (0666) in the shared sticky dir
 serve $A $SH/$HOST-50 --mode-bits 666; sq=$SRV_PID
-px :50 --socket-dirs=$SH
+px "$IN" :50 --socket-dirs=$SH
 refused "(a) attacker's socket in shared dir, :50" "69|77" "$SH/$HOST-50"
 untouched "(a) attacker's socket in shared dir, :50" $sq
-px "$SH/$HOST-50"
+px "$IN" "$SH/$HOST-50"
 refused "(a) attacker's socket in shared dir, by path" "69|77" "$SH/$HOST-50"
 untouched "(a) attacker's socket in shared dir, by path" $sq
-px "socket://$SH/$HOST-50"
+px "$IN" "socket://$SH/$HOST-50"
 refused "(a) attacker's socket in shared dir, socket://" "69|77" "$SH/$HOST-50"
 untouched "(a) attacker's socket in shared dir, socket://" $sq
-px --socket-dirs=$SH:$VD
+px "$IN" --socket-dirs=$SH:$VD
 refused "(a) no display: attacker's socket is no candidate" 69
 grep -qF "cannot find any live servers to connect to" "$T/err" ||
     bad "(a) no display" "stderr lacks xpra's message: $(errtext)"
 untouched "(a) no display: attacker's socket is no candidate" $sq
 # (a2) squatting: the attacker's socket first, the victim's real one after
 serve $V $VD/$HOST-50; mine=$SRV_PID
-px :50 --socket-dirs=$SH:$VD
+px "$IN" :50 --socket-dirs=$SH:$VD
 relayed "(a2) squatted display: the victim's own server is used" &&
     untouched "(a2) squatted display: attacker untouched" $sq
 n=40; while alive $mine && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
@@ -161,35 +105,35 @@ alive $mine && bad "(a2) squatted display" "the victim's server got no connectio
 
 # (b) a symlink planted by the attacker in the shared dir -> its 0666 socket
 as_user $A ln -s $AD/evil $SH/$HOST-51 || fail "attacker cannot plant symlink"
-px :51 --socket-dirs=$SH
+px "$IN" :51 --socket-dirs=$SH
 refused "(b) attacker's symlink -> attacker's socket, :51" "69|77" "$SH/$HOST-51"
 untouched "(b) attacker's symlink -> attacker's socket" $evil
-px "$SH/$HOST-51"
+px "$IN" "$SH/$HOST-51"
 refused "(b) attacker's symlink -> attacker's socket, by path" "69|77" "$SH/$HOST-51"
 untouched "(b) attacker's symlink -> attacker's socket, by path" $evil
-px --socket-dirs=$SH
+px "$IN" --socket-dirs=$SH
 refused "(b) no display: symlink is no candidate" 69
 untouched "(b) no display: symlink is no candidate" $evil
 
 # (c) symlinks to the victim's own live socket: never followed either
 serve $V $VD/$HOST-52; own=$SRV_PID
 as_user $A ln -s $VD/$HOST-52 $SH/$HOST-53
-px :53 --socket-dirs=$SH
+px "$IN" :53 --socket-dirs=$SH
 refused "(c) attacker's symlink -> victim's socket" "69|77" "$SH/$HOST-53"
 untouched "(c) attacker's symlink -> victim's socket" $own
 VL=$T/victim-links; mkd $V: 700 $VL
 as_user $V ln -s $VD/$HOST-52 $VL/$HOST-54
-px :54 --socket-dirs=$VL
+px "$IN" :54 --socket-dirs=$VL
 refused "(c) victim's own symlink -> victim's socket" "69|77" "$VL/$HOST-54"
 untouched "(c) victim's own symlink -> victim's socket" $own
-px "$VL/$HOST-54"
+px "$IN" "$VL/$HOST-54"
 refused "(c) victim's own symlink, by path" "69|77" "$VL/$HOST-54"
 untouched "(c) victim's own symlink, by path" $own
 # a session dir that is a symlink to the victim's own session dir
 mkd $V: 700 $VD/55
 serve $V $VD/55/socket; own55=$SRV_PID
 as_user $V ln -s $VD/55 $VL/56
-px :56 --socket-dirs=$VL
+px "$IN" :56 --socket-dirs=$VL
 refused "(c) session dir <dir>/56 is a symlink" "69|77"
 untouched "(c) session dir <dir>/56 is a symlink" $own55
 
@@ -198,7 +142,7 @@ PD=$T/victim-d; mkd $V: 700 $PD
 serve root $PD/$HOST-57 --mode exchange --send 16 --report $T/report57
 rootsrv=$SRV_PID
 chown $V: $PD/$HOST-57
-px :57 --socket-dirs=$PD
+px "$IN" :57 --socket-dirs=$PD
 refused "(d) root listener behind the victim's socket file" 77 "$PD/$HOST-57"
 n=40; while [ ! -s $T/report57 ] && alive $rootsrv && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
 if [ -s $T/report57 ]; then
@@ -208,7 +152,7 @@ fi
 # the same listener picked with no display: not LIVE for the victim
 serve root $PD/$HOST-58 --mode exchange --send 16 --report $T/report58
 chown $V: $PD/$HOST-58
-px --socket-dirs=$PD
+px "$IN" --socket-dirs=$PD
 refused "(d) no display: root listener behind the victim's file" "69|77"
 if [ -s $T/report58 ] && [ "$(cut -d' ' -f1 $T/report58)" != 0 ]; then
 	bad "(d) no display" "root listener received the victim's bytes"
@@ -221,65 +165,56 @@ PD3=$T/victim-d3; mkd $V: 700 $PD3
 serve root $PD3/$HOST-59 --mode exchange --send 16 --report $T/report59
 chown $V: $PD3/$HOST-59
 serve $V $PD3/$HOST-56; mine=$SRV_PID
-px --socket-dirs=$PD3
+px "$IN" --socket-dirs=$PD3
 relayed "(d3) no display: own session + root listener behind own file" || true
 if [ -s $T/report59 ] && [ "$(cut -d' ' -f1 $T/report59)" != 0 ]; then
 	bad "(d3) no display" "root listener received the victim's bytes"
 fi
 
 # (e) unsafe directories, each holding the victim's own live socket
+# unsafe CASE DIR N [SOCKET]: the victim's own live server on SOCKET
+# (default DIR/<host>-N) is refused as :N in DIR, and not reached.
+unsafe() {
+	local sock=${4:-$2/$HOST-$3} pid
+	serve $V "$sock"; pid=$SRV_PID
+	px "$IN" ":$3" --socket-dirs="$2"
+	refused "$1" "69|77"
+	untouched "$1" $pid
+}
 #   e1: owned by the victim, group-writable, not sticky
 E1=$T/e1; mkd $V:$G 770 $E1
-serve $V $E1/$HOST-60; s=$SRV_PID
-px :60 --socket-dirs=$E1
-refused "(e1) victim's dir mode 0770" "69|77"
-untouched "(e1) victim's dir mode 0770" $s
+unsafe "(e1) victim's dir mode 0770" $E1 60
 #   e2: owned by the victim, world-writable, not sticky
 E2=$T/e2; mkd $V: 777 $E2
-serve $V $E2/$HOST-61; s=$SRV_PID
-px :61 --socket-dirs=$E2
-refused "(e2) victim's dir mode 0777" "69|77"
-untouched "(e2) victim's dir mode 0777" $s
+unsafe "(e2) victim's dir mode 0777" $E2 61
 #   e3: owned by the victim, world-writable *and* sticky: still not "ours
 #       alone", and not root's like /run/xpra
 E3=$T/e3; mkd $V: 1777 $E3
-serve $V $E3/$HOST-62; s=$SRV_PID
-px :62 --socket-dirs=$E3
-refused "(e3) victim's dir mode 1777" "69|77"
-untouched "(e3) victim's dir mode 1777" $s
+unsafe "(e3) victim's dir mode 1777" $E3 62
 #   e4: root-owned, group-writable, NOT sticky (a broken /run/xpra)
 E4=$T/e4; mkd root:$G 775 $E4
-serve $V $E4/$HOST-63; s=$SRV_PID
-px :63 --socket-dirs=$E4
-refused "(e4) root:$G 0775 (no sticky bit)" "69|77"
-untouched "(e4) root:$G 0775 (no sticky bit)" $s
+unsafe "(e4) root:$G 0775 (no sticky bit)" $E4 63
 #   e5: owned by the attacker (0755; the victim's socket was put there
 #       while it was 0777)
 E5=$T/e5; mkd $A: 777 $E5
 serve $V $E5/$HOST-64; s=$SRV_PID
 chmod 755 $E5
-px :64 --socket-dirs=$E5
+px "$IN" :64 --socket-dirs=$E5
 refused "(e5) dir owned by another user" "69|77"
 untouched "(e5) dir owned by another user" $s
-px "$E5/$HOST-64"
+px "$IN" "$E5/$HOST-64"
 refused "(e5) dir owned by another user, by path" "69|77"
 untouched "(e5) dir owned by another user, by path" $s
 #   e6: the victim's 0700 dir inside a directory the attacker owns
 E6=$T/e6; mkd $A: 755 $E6; mkd $V: 700 $E6/sub
-serve $V $E6/sub/$HOST-65; s=$SRV_PID
-px :65 --socket-dirs=$E6/sub
-refused "(e6) parent directory owned by another user" "69|77"
-untouched "(e6) parent directory owned by another user" $s
+unsafe "(e6) parent directory owned by another user" $E6/sub 65
 #   e7: a session dir <dir>/<N> that is group-writable
 E7=$T/e7; mkd $V: 700 $E7; mkd $V:$G 770 $E7/66
-serve $V $E7/66/socket; s=$SRV_PID
-px :66 --socket-dirs=$E7
-refused "(e7) session dir <dir>/66 mode 0770" "69|77"
-untouched "(e7) session dir <dir>/66 mode 0770" $s
+unsafe "(e7) session dir <dir>/66 mode 0770" $E7 66 $E7/66/socket
 #   e8: a session dir owned by the attacker in the shared sticky dir
 mkd $A: 755 $SH/67
 serve $A $SH/67/socket --mode-bits 666; s=$SRV_PID
-px :67 --socket-dirs=$SH
+px "$IN" :67 --socket-dirs=$SH
 refused "(e8) attacker's session dir in shared dir" "69|77"
 untouched "(e8) attacker's session dir in shared dir" $s
 
@@ -287,10 +222,10 @@ untouched "(e8) attacker's session dir in shared dir" $s
 F=$T/f; mkd $V: 700 $F
 as_user $V sh -c "echo x >$F/$HOST-70; mkfifo $F/$HOST-71; mkdir $F/$HOST-72; mkdir $F/73; echo x >$F/73/socket; mkdir $F/74; mkfifo $F/74/socket"
 for d in 70 71 72 73 74; do
-	px :$d --socket-dirs=$F
+	px "$IN" :$d --socket-dirs=$F
 	refused "(f) not a socket, :$d" 69
 done
-px --socket-dirs=$F
+px "$IN" --socket-dirs=$F
 refused "(f) no display, nothing but non-sockets" 69
 grep -qF "cannot find any live servers to connect to" "$T/err" ||
     bad "(f) no display" "stderr lacks xpra's message: $(errtext)"
@@ -298,6 +233,4 @@ grep -qF "cannot find any live servers to connect to" "$T/err" ||
 # the attacker's server was never reached through any case above
 alive $evil || bad "summary" "the attacker's 0666 socket got a connection"
 
-[ $FAILED = 0 ] || fail "$FAILED case(s) failed"
-say "ok"
-exit 0
+cases_done

@@ -37,20 +37,10 @@ tmp_setup
 ensure_user "$U"
 install_proxy_copy
 
-now() { date +%s.%N; }
-since() { awk "BEGIN { printf \"%.2f\", $(now) - $1 }"; }
-
-# the relay processes of this test: `PROXY _proxy ...` running as $U
-proxy_pids() {
-	ps -u "$U" -o pid=,args= | awk -v p="$PROXY_COPY" '$2 == p { print $1 }'
-}
 stock_proxy_pids() {
 	ps -u "$U" -o pid=,args= | awk '$3 == "/usr/bin/xpra" && $4 == "_proxy" { print $1 }'
 }
-server_info() {
-	as_user "$U" XDG_RUNTIME_DIR="/run/user/$(id -u "$U")" \
-	    timeout 30 xpra info ":$N" 2>/dev/null
-}
+server_info() { xpra_as "$U" info ":$N" 2>/dev/null; }
 info_value() { grep -m1 "^$1=" "$2" | cut -d= -f2-; }
 # diag: the logs' tails, for failure messages
 diag() {
@@ -63,6 +53,15 @@ diag() {
 	printf -- '--- processes of %s:\n' "$U"
 	ps -u "$U" -o pid=,stat=,args= | cut -c1-200
 }
+# over_ssh WHAT SUBCOMMAND ARG...: `xpra SUBCOMMAND ARG...` (xpra_client),
+# stdout in $T/SUBCOMMAND.out, stderr in $T/SUBCOMMAND.err; fails with
+# "WHAT: exit N: <stderr>" unless it exits 0.
+over_ssh() {
+	local what=$1 sub=$2 rc; shift 2
+	xpra_client "$sub" "$@" >"$T/$sub.out" 2>"$T/$sub.err"
+	rc=$?
+	[ "$rc" = 0 ] || fail "$what: exit $rc: $(tail -n 20 "$T/$sub.err")"
+}
 
 sshd_start "$U"
 xpra_server_start "$U" "$N" --session-name="$SESSION"
@@ -73,9 +72,7 @@ REMOTE=--remote-xpra=$PROXY_COPY
 
 # ---- a) info and version through sshd and xpra-proxy
 t0=$(now)
-xpra_client info "$URL" --ssh="$SSH_OPTS" "$REMOTE" >"$T/info.out" 2>"$T/info.err"
-rc=$?
-[ "$rc" = 0 ] || fail "xpra info $URL $REMOTE: exit $rc: $(tail -n 20 "$T/info.err")"
+over_ssh "xpra info $URL $REMOTE" info "$URL" --ssh="$SSH_OPTS" "$REMOTE"
 grep -q "^session.name=$SESSION\$" "$T/info.out" ||
     fail "xpra info over ssh does not show session $SESSION: $(head -n 20 "$T/info.out")"
 grep -q "^server.display=:$N\$" "$T/info.out" ||
@@ -83,9 +80,7 @@ grep -q "^server.display=:$N\$" "$T/info.out" ||
 say "ok: xpra info $URL $REMOTE: exit 0, session $SESSION, $(wc -l <"$T/info.out") lines, $(since "$t0") s"
 
 t0=$(now)
-xpra_client version "$URL" --ssh="$SSH_OPTS" "$REMOTE" >"$T/version.out" 2>"$T/version.err"
-rc=$?
-[ "$rc" = 0 ] || fail "xpra version $URL: exit $rc: $(tail -n 20 "$T/version.err")"
+over_ssh "xpra version $URL" version "$URL" --ssh="$SSH_OPTS" "$REMOTE"
 grep -q '^3\.1' "$T/version.out" ||
     fail "xpra version over ssh: unexpected output: $(cat "$T/version.out")"
 say "ok: xpra version $URL $REMOTE: $(head -n 1 "$T/version.out"), $(since "$t0") s"
@@ -99,28 +94,25 @@ rc=$?
 say "ok: control: --remote-xpra=<missing> fails (exit $rc)"
 
 # ---- b) a real attach
-[ -z "$(proxy_pids)" ] || fail "xpra-proxy processes left before the attach: $(proxy_pids)"
+[ -z "$(proxy_pids "$U")" ] ||
+    fail "xpra-proxy processes left before the attach: $(proxy_pids "$U")"
 t0=$(now)
 # --mmap=no: 127.0.0.1 is "local" to xpra, pixels would bypass ssh.
 # --remote-logging=no: a client log packet crossing the detach makes the
 # 3.1.3 server close without sending its disconnect packet (server log:
 # "flush_then_close: queue still busy, closing without sending the last
 # packet"; seen with the stock `xpra _proxy` too).
-XPRA_CLIENT_TIMEOUT=120 xpra_client attach "$URL" --ssh="$SSH_OPTS" "$REMOTE" \
-    --mmap=no --remote-logging=no --printing=no --debug=protocol \
-    >"$T/attach.log" 2>&1 &
-client_pid=$!
-track_pid "$client_pid"
-for i in $(seq 300); do
-	grep -q 'Attached to' "$T/attach.log" && break
-	kill -0 "$client_pid" 2>/dev/null ||
-	    fail "the client exited before attaching: $(diag)"
-	[ "$i" = 300 ] && fail "no 'Attached to' after 60 s: $(diag)"
-	sleep 0.2
-done
+xpra_attach "$T/attach.log" "$URL" --ssh="$SSH_OPTS" "$REMOTE" \
+    --mmap=no --remote-logging=no --printing=no --debug=protocol
+client_pid=$CLIENT_PID
+wait_attached "$client_pid" "$T/attach.log"
+case $? in
+1) fail "the client exited before attaching: $(diag)";;
+2) fail "no 'Attached to' after 60 s: $(diag)";;
+esac
 say "ok: $(grep -m1 -o 'Attached to.*' "$T/attach.log") after $(since "$t0") s"
 
-pids=$(proxy_pids)
+pids=$(proxy_pids "$U")
 [ "$(echo "$pids" | grep -c .)" = 1 ] ||
     fail "want exactly one '$PROXY_COPY _proxy' process of $U, have: $(ps -u "$U" -o pid=,args=)"
 relay_pid=$pids
@@ -133,19 +125,15 @@ say "ok: relay pid $relay_pid: $relay_args (no stock xpra _proxy)"
 # the window of the server's xmessage appears on the client's display
 case $XPRA_STARTED in
 xmessage*)
-	for i in $(seq 100); do
-		DISPLAY=:$M xwininfo -root -tree 2>/dev/null | grep -q '"xmessage' && break
-		[ "$i" = 100 ] && fail "the server's xmessage window never appeared on :$M: $(DISPLAY=:$M xwininfo -root -tree 2>&1 | head -n 20)"
-		sleep 0.2
-	done
-	say "ok: forwarded window on :$M: $(DISPLAY=:$M xwininfo -root -tree | grep -m1 '"xmessage' | sed 's/^ *//')"
+	win=$(xmessage_window "$M") ||
+	    fail "the server's xmessage window never appeared on :$M: $(DISPLAY=:$M xwininfo -root -tree 2>&1 | head -n 20)"
+	say "ok: forwarded window on :$M: $win"
 	;;
 *)	say "no window started on the server: not checking for one";;
 esac
 
 # server side: one client, ours, and packets both ways
-as_user "$U" XDG_RUNTIME_DIR="/run/user/$(id -u "$U")" \
-    timeout 30 xpra control ":$N" refresh >/dev/null 2>&1
+xpra_as "$U" control ":$N" refresh >/dev/null 2>&1
 for i in $(seq 60); do
 	server_info >"$T/server-info.out"
 	draw=$(info_value client.connection.output.count.draw "$T/server-info.out")
@@ -162,14 +150,10 @@ say "ok: server :$N has 1 client (argv has $REMOTE), draw packets sent: $draw, p
 
 # ---- c) server-side detach ends the session cleanly
 t0=$(now)
-as_user "$U" XDG_RUNTIME_DIR="/run/user/$(id -u "$U")" \
-    timeout 30 xpra detach ":$N" >"$T/detach.out" 2>&1 ||
+xpra_as "$U" detach ":$N" >"$T/detach.out" 2>&1 ||
     fail "xpra detach :$N failed: $(cat "$T/detach.out")"
-for i in $(seq 150); do
-	kill -0 "$client_pid" 2>/dev/null || break
-	[ "$i" = 150 ] && fail "the client still runs 30 s after 'xpra detach': $(diag)"
-	sleep 0.2
-done
+wait_gone "$client_pid" 150 ||
+    fail "the client still runs 30 s after 'xpra detach': $(diag)"
 wait "$client_pid"
 client_rc=$?
 client_secs=$(since "$t0")
@@ -183,12 +167,8 @@ case $client_rc in
 esac
 grep -q 'processing packet disconnect' "$T/attach.log" ||
     fail "the client never got the server's disconnect packet: $(diag)"
-for i in $(seq 50); do
-	kill -0 "$relay_pid" 2>/dev/null || break
-	[ "$(ps -o stat= -p "$relay_pid" | cut -c1)" = Z ] && break
-	[ "$i" = 50 ] && fail "xpra-proxy (pid $relay_pid) still runs 10 s after the client left"
-	sleep 0.2
-done
+wait_gone "$relay_pid" 50 ||
+    fail "xpra-proxy (pid $relay_pid) still runs 10 s after the client left"
 server_info >"$T/server-info2.out"
 [ "$(info_value clients "$T/server-info2.out")" = 0 ] ||
     fail "server still lists clients=$(info_value clients "$T/server-info2.out") after detach"
@@ -196,5 +176,5 @@ say "ok: detach: client got the disconnect packet, exit $client_rc after $client
 
 xvfb_stop
 xpra_server_stop "$U" "$N"
-[ -z "$(proxy_pids)" ] || fail "xpra-proxy processes left: $(proxy_pids)"
+[ -z "$(proxy_pids "$U")" ] || fail "xpra-proxy processes left: $(proxy_pids "$U")"
 exit 0

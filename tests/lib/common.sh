@@ -20,6 +20,12 @@ skip() { say "SKIP: $*"; exit 77; }
 # Remember a PID we started, so the EXIT trap stops it (and only it).
 track_pid() { _pids+=("$1"); }
 
+# alive PID: PID runs.  PID 1 here may not reap: a zombie counts as gone.
+alive() {
+	kill -0 "$1" 2>/dev/null &&
+	    [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]
+}
+
 _cleanup() {
 	local pid
 	for pid in "${_pids[@]}"; do
@@ -27,9 +33,7 @@ _cleanup() {
 	done
 	for pid in "${_pids[@]}"; do
 		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			# PID 1 here may not reap: a zombie counts as gone.
-			[ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ] && break
+			alive "$pid" || break
 			sleep 0.1
 		done
 		kill -KILL "$pid" 2>/dev/null
@@ -47,6 +51,14 @@ tmp_setup() {
 }
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root to create test users"; }
+
+# need_user_runs: what running the binary as test users takes (root to
+# create them, the binary, setpriv for as_user); skips otherwise.
+need_user_runs() {
+	need_root
+	[ -x "$XPRA_PROXY" ] || skip "no binary at $XPRA_PROXY (run make)"
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) missing"
+}
 
 # ensure_user NAME: an unprivileged account usable by sshd (UsePAM no).
 ensure_user() {
@@ -85,5 +97,162 @@ wait_for_socket() {
 		[ -S "$1" ] && return 0
 		sleep 0.1; n=$((n - 1))
 	done
+	return 1
+}
+
+# untrack_pid PID...: forget PIDs registered with track_pid once they are
+# known to be gone (exited and reaped), so that the EXIT trap never signals
+# a number the kernel may since have given to someone else's process.
+untrack_pid() {
+	local p keep=() q
+	for q in "${_pids[@]}"; do
+		for p in "$@"; do
+			[ "$q" = "$p" ] && continue 2
+		done
+		keep+=("$q")
+	done
+	_pids=("${keep[@]}")
+}
+
+# wait_pidfile FILE: until FILE is non-empty (a started server wrote its
+# PID), 5 s at most; 1 if it never was.
+wait_pidfile() {
+	local n=100
+	while [ ! -s "$1" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+	[ -s "$1" ]
+}
+
+# wait_gone PID N: until PID is gone (alive), looking N times 0.2 s
+# apart; 1 if it still runs after the last look.
+wait_gone() {
+	local i
+	for i in $(seq "$2"); do
+		alive "$1" || return 0
+		[ "$i" = "$2" ] || sleep 0.2
+	done
+	return 1
+}
+
+# now / since T0: wall-clock seconds, and seconds elapsed since T0 (2 places).
+now() { date +%s.%N; }
+since() { awk "BEGIN { printf \"%.2f\", $(now) - $1 }"; }
+
+# group_users GROUP USER...: the users (ensure_user), all members of GROUP
+# (like group xpra for /run/xpra), so a shared sticky dir can hold both.
+group_users() {
+	local g=$1 u; shift
+	for u; do ensure_user "$u"; done
+	groupadd "$g" 2>/dev/null || getent group "$g" >/dev/null ||
+	    fail "groupadd $g"
+	for u; do usermod -aG "$g" "$u" || fail "usermod -aG $g"; done
+}
+
+# mkd OWNER[:GROUP] MODE DIR...: directories with exactly that owner and
+# mode (mkdir -p alone would leave root's and the umask's).
+mkd() {
+	local o=$1 m=$2 d; shift 2
+	for d; do
+		mkdir -p "$d" && chown "$o" "$d" && chmod "$m" "$d" ||
+		    fail "cannot make $d"
+	done
+}
+
+# --- case-by-case scripts ---------------------------------------------------
+# They go on after a failed case, so that one run reports every failure:
+# `bad` counts, `cases_done` decides at the end.
+
+FAILED=0
+
+# bad CASE MESSAGE: record a failed case and go on with the others.
+bad() { say "FAIL [$1]: $2"; FAILED=$((FAILED + 1)); }
+
+# cases_done: exit 1 if any case failed, else 0 with "ok".
+cases_done() {
+	[ $FAILED = 0 ] || fail "$FAILED case(s) failed"
+	say "ok"
+	exit 0
+}
+
+# --- one-shot fake xpra servers (fakeserver.py) -----------------------------
+
+# fake_setup: after install_proxy_copy, $SRV is a copy of fakeserver.py
+# every test user can run (the checkout may not be readable to them) and
+# $T/pids (sticky, world-writable) takes the servers' pidfiles.
+fake_setup() {
+	SRV=$T/bin/fakeserver.py
+	cp "$FAKESERVER" "$SRV" && chmod 755 "$SRV" ||
+	    fail "cannot copy fakeserver"
+	mkdir -m 1777 "$T/pids"
+}
+
+# as_user_or_root USER CMD...: as_user, but root runs CMD as it is (with
+# root's environment): the root listeners in the trust cases.
+as_user_or_root() {
+	if [ "$1" = root ]; then shift; "$@"; else as_user "$@"; fi
+}
+
+# serve USER SOCKET [fakeserver options]: start fakeserver.py (echo mode,
+# one connection, unless the options say otherwise) as USER, in $SERVE_CWD
+# so that a relative SOCKET can name a path > 108 bytes.  $SERVE_OPTS go
+# before the options (a later --accept wins).  Returns once the server has
+# written its pidfile; tracks it; sets SRV_PID.
+SERVE_CWD=/
+SERVE_OPTS=()
+_nsrv=0
+serve() {
+	local u=$1 sock=$2 pf; shift 2
+	_nsrv=$((_nsrv + 1)); pf=$T/pids/$_nsrv
+	as_user_or_root "$u" sh -c 'cd "$1" && shift && exec "$@"' sh \
+	    "$SERVE_CWD" "$PY" "$SRV" --socket "$sock" --pidfile "$pf" \
+	    ${SERVE_OPTS[@]+"${SERVE_OPTS[@]}"} "$@" 2>>"$T/server.log" &
+	track_pid $!
+	wait_pidfile "$pf" ||
+	    fail "fake server on $sock did not start: $(tail -3 "$T/server.log")"
+	SRV_PID=$(cat "$pf")
+	track_pid "$SRV_PID"
+}
+
+# stale USER PATH [DATE]: a socket file nobody listens on (bound, then the
+# process exits without unlinking), optionally with an old mtime.  Removes
+# PATH first, so a stale socket that xpra deleted can be made again.
+stale() {
+	rm -f "$2"
+	as_user "$1" "$PY" -c 'import os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os._exit(0)' "$2"
+	[ -S "$2" ] || fail "cannot make stale socket $2"
+	if [ -n "${3:-}" ]; then touch -d "$3" "$2" || fail "touch $2"; fi
+}
+
+# --- running the binary as a test user --------------------------------------
+
+# px INPUT ARGS...: run $PROXY_COPY ARGS as $PX_USER with INPUT on stdin
+# and the extra environment PENV, under `timeout 20`; sets RC and ELAPSED
+# (ms); stdout in $T/out, stderr in $T/err.
+PENV=()
+px() {
+	local in=$1 t0; shift
+	t0=$(date +%s%N)
+	printf %s "$in" | as_user "$PX_USER" ${PENV[@]+"${PENV[@]}"} \
+	    timeout 20 "$PROXY_COPY" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	ELAPSED=$((($(date +%s%N) - t0) / 1000000))
+}
+
+# errtext: px's stderr on one line, for failure messages.
+errtext() { tr '\n' '|' <"$T/err" | cut -c1-300; }
+
+# px_failed CASE STATUSES: after px, a clean failure: exit status in
+# STATUSES ("69" or "64|69"), nothing on stdout, a message on stderr.
+# Otherwise `bad CASE` and 1.
+px_failed() {
+	if ! [[ "$RC" =~ ^($2)$ ]]; then
+		bad "$1" "exit $RC, expected $2; stderr: $(errtext)"
+	elif [ -s "$T/out" ]; then
+		bad "$1" "stdout not empty: '$(head -c 200 "$T/out")'"
+	elif [ ! -s "$T/err" ]; then
+		bad "$1" "no message on stderr"
+	else
+		return 0
+	fi
 	return 1
 }

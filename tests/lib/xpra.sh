@@ -26,6 +26,12 @@
 #   spawn_as USER LOG [VAR=VALUE...] CMD...
 #			CMD as USER in the background, output to LOG;
 #			SPAWN_PID is CMD's own PID (tracked)
+#   xpra_as USER ARG...	`xpra ARG...` as USER, as a login would run it
+#   proxy_pids USER	PIDs of USER's processes running $PROXY_COPY
+#   xpra_attach LOG ARG...	a background `xpra attach ARG...` client;
+#			CLIENT_PID (tracked)
+#   wait_attached PID LOG	until that client says "Attached to"
+#   xmessage_window M	the server's xmessage window, once it is on :M
 
 XPRA_BIN=${XPRA_BIN:-/usr/bin/xpra}
 XPRA_SERVER_OPTS=(--daemon=no --html=off --mdns=no --pulseaudio=no
@@ -75,11 +81,15 @@ _xpra_need() {
 	[ -n "$T" ] || fail "call tmp_setup first"
 }
 
-xpra_list() {
-	local u=$1
+# xpra_as USER ARG...: `xpra ARG...` as USER with the XDG_RUNTIME_DIR a
+# login would give it (where the server's socket is), 30 s at most.
+xpra_as() {
+	local u=$1; shift
 	as_user "$u" XDG_RUNTIME_DIR="/run/user/$(id -u "$u")" \
-	    timeout 30 "$XPRA_BIN" list 2>/dev/null
+	    timeout 30 "$XPRA_BIN" "$@"
 }
+
+xpra_list() { xpra_as "$1" list 2>/dev/null; }
 
 # _xpra_x11_unix: the shared X socket dir a non-root Xvfb needs.
 _xpra_x11_unix() {
@@ -160,8 +170,7 @@ xpra_server_start() {
 xpra_server_stop() {
 	local u=$1 n=$2 i
 	[ -n "${XPRA_SERVER_PID:-}" ] || return 0
-	as_user "$u" XDG_RUNTIME_DIR="/run/user/$(id -u "$u")" \
-	    timeout 30 "$XPRA_BIN" stop ":$n" >"$T/xpra-stop-$n.log" 2>&1
+	xpra_as "$u" stop ":$n" >"$T/xpra-stop-$n.log" 2>&1
 	for i in $(seq 200); do
 		kill -0 "$XPRA_SERVER_PID" 2>/dev/null || break
 		[ "$(ps -o stat= -p "$XPRA_SERVER_PID" | cut -c1)" = Z ] && break
@@ -207,4 +216,44 @@ xpra_client() {
 	timeout -k 5 "${XPRA_CLIENT_TIMEOUT:-60}" \
 	    env XPRA_USER_CONF_DIRS="$T/xpra-client-conf" \
 	    DISPLAY=":${XVFB_DISPLAY:-0}" "$XPRA_BIN" "$@"
+}
+
+# proxy_pids USER: the relays of this run, USER's processes whose command
+# is $PROXY_COPY (the `sh -c` that sshd runs around it does not count).
+proxy_pids() {
+	ps -u "$1" -o pid=,args= | awk -v p="$PROXY_COPY" '$2 == p { print $1 }'
+}
+
+# xpra_attach LOG ARG...: `xpra attach ARG...` (xpra_client, 120 s at
+# most) in the background, all output to LOG; sets CLIENT_PID, tracked.
+xpra_attach() {
+	local log=$1; shift
+	XPRA_CLIENT_TIMEOUT=120 xpra_client attach "$@" >"$log" 2>&1 &
+	CLIENT_PID=$!
+	track_pid "$CLIENT_PID"
+}
+
+# wait_attached PID LOG: until the client PID logs "Attached to" in LOG;
+# 1 if it exits first, 2 if it has not attached after 60 s.
+wait_attached() {
+	local i
+	for i in $(seq 300); do
+		grep -q 'Attached to' "$2" && return 0
+		kill -0 "$1" 2>/dev/null || return 1
+		[ "$i" = 300 ] || sleep 0.2
+	done
+	return 2
+}
+
+# xmessage_window M: the line of the server's xmessage window (forwarded
+# by the client) in the window tree of :M, as soon as it is there; 1 if
+# it is not there after 20 s.
+xmessage_window() {
+	local i
+	for i in $(seq 100); do
+		DISPLAY=":$1" xwininfo -root -tree 2>/dev/null |
+		    grep -m1 '"xmessage' | sed 's/^ *//' | grep . && return 0
+		[ "$i" = 100 ] || sleep 0.2
+	done
+	return 1
 }
