@@ -274,17 +274,22 @@ take_word(struct cursor *c)
 	return c->w->v[c->i++].s;
 }
 
-/* A program name xpra clients run: xpra, xpra-proxy, run-xpra... */
+/*
+ * A program xpra clients run: xpra, xpra-proxy, run-xpra..., by a path of
+ * plain characters ($ and ~ for $XDG_RUNTIME_DIR/... and ~/.xpra/...).
+ */
 static bool
 is_xpra_program(const char *s)
 {
 	static const char *const names[] = {
 		"xpra", "xpra-proxy", "run-xpra", "Xpra_cmd.exe",
 	};
+	static const char path_chars[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-$~";
 	const char *base = strrchr(s, '/');
 	size_t i;
 
-	if (s[0] == '-')
+	if (s[0] == '-' || strspn(s, path_chars) != strlen(s))
 		return false;
 	base = base != NULL ? base + 1 : s;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -501,7 +506,12 @@ has_operator(const struct words *w)
 static enum request_reason parse_words(const struct words *w, int depth,
 		    struct request *r);
 
-/* "sh -c BODY": BODY may be quoted once more per nested ssh hop. */
+/*
+ * "sh -c BODY": BODY may be quoted once more per nested ssh hop (xpra's
+ * XPRA_SSH_MAGIC_QUOTES), so a BODY that is one quoted word is unquoted
+ * again, up to REQUEST_DEPTH_MAX.  A shell would not do that, but nothing
+ * is run here either: it only widens which quoting is recognised.
+ */
 static enum request_reason
 parse_sh_body(const char *body, int depth, struct request *r)
 {

@@ -121,6 +121,8 @@ test_probes_and_nothing(void)
 		PROBE("which $XDG_RUNTIME_DIR/xpra/run-xpra", PROBE_FIND),
 		PROBE("type xpra", PROBE_TYPE),
 		REFUSE("which bash", REASON_UNKNOWN_COMMAND),
+		REFUSE("which \\$\\(id\\)/xpra", REASON_UNKNOWN_COMMAND),
+		REFUSE("which '/tmp/a b/xpra'", REASON_UNKNOWN_COMMAND),
 		REFUSE("command -v sh", REASON_UNKNOWN_COMMAND),
 		REFUSE("echo hello", REASON_UNKNOWN_COMMAND),
 		REFUSE("echo $(id)", REASON_SHELL_SYNTAX),

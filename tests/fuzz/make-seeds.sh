@@ -4,9 +4,11 @@
 # the command column, no newline), plus derived variants of the first
 # accepted rows: wrapped in "sh -c" once and twice more (shlex.quote style,
 # as XPRA_SSH_MAGIC_QUOTES nests them), with the agent-forwarding option,
-# and padded with blanks to exactly REQUEST_MAX and REQUEST_MAX + 1 bytes.
+# and padded with blanks to exactly REQUEST_MAX and REQUEST_MAX + 1 bytes;
+# and a few shapes the table lacks.
 set -eu
 tsv=$1 dir=$2
+uuid=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 max=8192	# REQUEST_MAX in proxy/request.h
 
 rm -rf "$dir"
@@ -42,7 +44,6 @@ while read -r id expect; do
 	esac
 	case $id in
 	openssh-6.5-default|paramiko-4.4-final)
-		uuid=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 		printf '%s' "$cmd" | sed "s/\"_proxy\"/\"_proxy\" \"--env=SSH_AGENT_UUID=$uuid\"/; s/ _proxy \"/ _proxy \"--env=SSH_AGENT_UUID=$uuid\" \"/g" >"$dir/$id.agent"
 		printf '%s' "$cmd" | sed "s/\"_proxy\"/\"_proxy\" \"--socket-dirs=\/tmp\"/; s/ _proxy \"/ _proxy --socket-dir=\/tmp \"/g" >"$dir/$id.sockdir"
 		printf '%s' "$cmd" >"$dir/$id.pad-max"
@@ -53,4 +54,14 @@ while read -r id expect; do
 	esac
 done <"$dir/.rows"
 rm -f "$dir/.rows"
+
+# Shapes the table lacks: the "type" probe, a bad agent uuid, branches
+# that disagree only on the uuid, a wayland display, a screen suffix.
+printf '%s' 'type xpra' >"$dir/extra-probe-type"
+printf '%s' "\"/usr/bin/xpra\" \"_proxy\" \"--env=SSH_AGENT_UUID=${uuid%?}g\" \":100\"" \
+    >"$dir/extra-bad-uuid"
+sed 's/\(.*\)0123456789abcdef"/\1fedcba9876543210"/' \
+    "$dir/openssh-6.5-default.agent" >"$dir/extra-uuid-mismatch"
+printf '%s' 'xpra "_proxy" "wayland-0"' >"$dir/extra-wayland"
+printf '%s' 'xpra _proxy :10.0' >"$dir/extra-screen"
 echo "seeds: $(ls "$dir" | wc -l) files in $dir ($rows rows of $tsv)"

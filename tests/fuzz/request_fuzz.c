@@ -171,16 +171,51 @@ check_same(const struct request *a, const struct request *b, const char *what)
 	}
 }
 
+/* Parse cmd, a re-render of r, and require the same relay. */
+static void
+check_render(const char *cmd, const struct request *r, int with_uuid,
+    const char *what)
+{
+	static struct request again;
+	const char *saved = current;
+
+	memset(&again, 0x5a, sizeof(again));
+	current = cmd;
+	request_parse(cmd, &again);
+	check_result(cmd, &again);
+	CHECK(again.kind == REQUEST_RELAY,
+	    "%s gave kind %d reason %d (%s), not relay", what,
+	    (int)again.kind, (int)again.reason,
+	    again.kind == REQUEST_REFUSE && (unsigned)again.reason <
+	    REASON_COUNT ? request_reason_name(again.reason) : "-");
+	CHECK(again.display.kind == r->display.kind &&
+	    (r->display.kind == DISPLAY_NONE ||
+	    again.display.number == r->display.number),
+	    "%s gave display kind %d number %u, first parse kind %d "
+	    "number %u", what, (int)again.display.kind,
+	    again.display.number, (int)r->display.kind, r->display.number);
+	if (with_uuid)
+		CHECK(strcmp(again.agent_uuid, r->agent_uuid) == 0,
+		    "%s gave agent_uuid \"%s\", first parse \"%s\"", what,
+		    again.agent_uuid, r->agent_uuid);
+	else
+		CHECK(again.agent_uuid[0] == '\0',
+		    "%s without one gave agent_uuid \"%s\"", what,
+		    again.agent_uuid);
+	current = saved;
+}
+
 /*
  * An accepted relay must survive a round trip through the canonical
- * paramiko command: "/usr/bin/xpra" "_proxy" ["<label>"].
+ * paramiko command: "/usr/bin/xpra" "_proxy" ["<label>"], and, when it
+ * carried an agent uuid, "/usr/bin/xpra" "_proxy" "--env=SSH_AGENT_UUID=U"
+ * ["<label>"] (reference/security.md §1.3.3: _proxy [--socket-dir(s)=D]
+ * [--env=SSH_AGENT_UUID=U] :N).
  */
 static void
 check_canonical(const struct request *r)
 {
-	char label[SOCKDIR_LABEL_MAX], cmd[3 * SOCKDIR_LABEL_MAX];
-	static struct request again;
-	const char *saved = current;
+	char label[SOCKDIR_LABEL_MAX] = "", cmd[4 * SOCKDIR_LABEL_MAX];
 	int n;
 
 	if (r->kind != REQUEST_RELAY)
@@ -195,23 +230,18 @@ check_canonical(const struct request *r)
 		    "\"/usr/bin/xpra\" \"_proxy\" \"%s\"", label);
 	}
 	CHECK(n > 0 && (size_t)n < sizeof(cmd), "canonical command too long");
+	check_render(cmd, r, 0, "canonical re-render");
 
-	memset(&again, 0x5a, sizeof(again));
-	current = cmd;
-	request_parse(cmd, &again);
-	check_result(cmd, &again);
-	CHECK(again.kind == REQUEST_RELAY,
-	    "canonical re-render gave kind %d reason %d (%s), not relay",
-	    (int)again.kind, (int)again.reason,
-	    again.kind == REQUEST_REFUSE && (unsigned)again.reason <
-	    REASON_COUNT ? request_reason_name(again.reason) : "-");
-	CHECK(again.display.kind == r->display.kind &&
-	    (r->display.kind == DISPLAY_NONE ||
-	    again.display.number == r->display.number),
-	    "canonical re-render gave display kind %d number %u, "
-	    "first parse kind %d number %u", (int)again.display.kind,
-	    again.display.number, (int)r->display.kind, r->display.number);
-	current = saved;
+	/* ... and with the agent-forwarding option before the display. */
+	if (r->agent_uuid[0] == '\0')
+		return;
+	n = snprintf(cmd, sizeof(cmd), "\"/usr/bin/xpra\" \"_proxy\" "
+	    "\"--env=SSH_AGENT_UUID=%s\"%s%s%s", r->agent_uuid,
+	    r->display.kind == DISPLAY_NONE ? "" : " \"",
+	    r->display.kind == DISPLAY_NONE ? "" : label,
+	    r->display.kind == DISPLAY_NONE ? "" : "\"");
+	CHECK(n > 0 && (size_t)n < sizeof(cmd), "canonical command too long");
+	check_render(cmd, r, 1, "canonical re-render with the agent uuid");
 }
 
 int
@@ -270,6 +300,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_same(&first, &second, "parsed twice");
 
 	check_canonical(&first);
+
+	/*
+	 * No read beyond the cap (security.md §4.2): REQUEST_MAX + 1 bytes
+	 * decide "too long", so a longer input is handed over with nothing
+	 * readable after its first REQUEST_MAX + 1 bytes, not even the NUL;
+	 * ASan reports any read past them.
+	 */
+	if (len > REQUEST_MAX) {
+		char *cut;
+
+		if ((cut = malloc(REQUEST_MAX + 1)) == NULL)
+			abort();
+		memcpy(cut, in, REQUEST_MAX + 1);
+		current = NULL;
+		memset(&second, 0xa5, sizeof(second));
+		request_parse(cut, &second);
+		current = in;
+		CHECK(second.kind == REQUEST_REFUSE &&
+		    second.reason == REASON_TOO_LONG, "unterminated input of "
+		    "REQUEST_MAX + 1 bytes gave kind %d reason %d, not refused "
+		    "too-long", (int)second.kind, (int)second.reason);
+		free(cut);
+	}
 
 	/*
 	 * For about one input in 64, also check that the same text padded

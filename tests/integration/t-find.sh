@@ -51,7 +51,10 @@ ko() {
 used() {
 	local n=40
 	while alive "$2" && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
-	alive "$2" && bad "$1" "the expected server (pid $2) got no connection"
+	if alive "$2"; then
+		bad "$1" "the expected server (pid $2) got no connection"
+		return 1
+	fi
 }
 unused() {
 	alive "$2" || bad "$1" "a server that must not be used (pid $2) was used"
