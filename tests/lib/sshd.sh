@@ -191,3 +191,9 @@ sshd_reload() {
 	_sshd_listening "$((mark + 1))" ||
 	    fail "sshd did not come back after SIGHUP: $(sshd_log_since "$mark")"
 }
+
+# sshd_install_key USER: (re)write USER's ~/.ssh/authorized_keys with the
+# client key $SSH_KEY, prefixed with $SSHD_KEY_OPTIONS when set: after
+# sshd_start, gives one user key options (command=, restrict) the others
+# do not have.
+sshd_install_key() { _sshd_install_key "$1"; }
