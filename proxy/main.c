@@ -238,8 +238,9 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 	int fd, r;
 
 	if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO))
-		return no_session(NULL, EX_USAGE, "stdin or stdout is a "
-		    "terminal, which would corrupt the stream: use ssh -T");
+		return no_session(NULL, o->restricted ? EX_NOPERM : EX_USAGE,
+		    "stdin or stdout is a terminal, which would corrupt the "
+		    "stream: use ssh -T");
 	if (d->kind == DISPLAY_NONE) {
 		fd = connect_picked(ctx, o, &l);
 	} else {

@@ -272,7 +272,7 @@ done
 timeout 30 "${ssh_cmd[@]}" -tt -e none "$UC@127.0.0.1" 'xpra _proxy :100' \
     </dev/null >"$T/tt.out" 2>"$T/tt.err"
 rc=$?
-case $rc in 0|255) fail "loginshell: ssh -tt 'xpra _proxy :100' with a pty: exit $rc (want xpra-proxy's refusal): $(cat "$T/tt.out" "$T/tt.err")";; esac
+[ $rc = 77 ] || fail "loginshell: ssh -tt 'xpra _proxy :100' with a pty: exit $rc (want xpra-proxy's refusal, 77): $(cat "$T/tt.out" "$T/tt.err")"
 grep -qi 'terminal' "$T/tt.out" ||
     fail "loginshell: ssh -tt: no message about the terminal: $(cat "$T/tt.out")"
 for n in 100 101; do
