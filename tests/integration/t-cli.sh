@@ -81,6 +81,33 @@ for sig in TERM HUP INT; do
 	[ "$rc" = "$want" ] || fail "SIG$sig: exit $rc, want $want"
 	[ ! -s "$T/out.$sig" ] || fail "SIG$sig: stdout not empty"
 done
+# P16: as a login shell, argv is the client's: only "-c COMMAND" is a
+# request; everything else is refused at once, without reading stdin
+# (sshd may also run the shell for ~/.ssh/rc with xauth data on stdin)
+login() {	# login ARGV0 ARGS...: expect 77, a refusal, nothing on stdout
+	local a0=$1; shift
+	mkfifo "$T/never.$$" 2>/dev/null
+	timeout 5 bash -c 'exec -a "$0" "$@"' "$a0" "$P" "$@" \
+	    <"$T/never.$$" >"$T/lout" 2>"$T/lerr" &
+	local pid=$!
+	exec 8>"$T/never.$$"	# stdin open, never written: reading would hang
+	wait $pid
+	local rc=$?
+	exec 8>&-
+	rm -f "$T/never.$$"
+	[ $rc = 77 ] || fail "login shell $a0 $*: exit $rc, want 77"
+	[ ! -s "$T/lout" ] || fail "login shell $a0 $*: stdout not empty"
+	grep -q 'refused' "$T/lerr" || fail "login shell $a0 $*: no refusal"
+}
+login -xpra-proxy
+login -xpra-proxy -l
+login xpra-proxy -c
+login xpra-proxy -c 'xpra _proxy :1' extra
+login xpra-proxy -c '/bin/sh .ssh/rc'
+login xpra-proxy -c 'bash -i'
+expect 64 "unknown option '-i'" "$P" -i	# not a login shell: a usage error
+login -xpra-proxy -c 'id'
+
 # closed stdio: the socket must not become fd 1 or 2 (E1)
 $PY "$FAKESERVER" --socket "$T/s/$host-6" --mode echo &
 track_pid $!

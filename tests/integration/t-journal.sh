@@ -45,6 +45,11 @@ printf 'r' | SSH_ORIGINAL_COMMAND='"/usr/bin/xpra" "_proxy" "44"' \
     fail "restricted relay"
 "$XPRA_PROXY" -c 'bash -i' 2>/dev/null
 [ $? = 77 ] || fail "login shell refusal: want 77"
+# a symlink where a socket should be: skipped, and a warning recorded
+ln -s "$T/s/$host-44" "$T/s/$host-45"
+SSH_ORIGINAL_COMMAND='xpra _proxy :45' timeout 20 "$XPRA_PROXY" \
+    --restricted --socket-dirs="$T/s" </dev/null >/dev/null 2>&1
+[ $? = 77 ] || fail "symlinked socket: want 77"
 sleep 0.5
 
 check() {	# check DESCRIPTION PYTHON-CONDITION-ON-r
@@ -77,4 +82,7 @@ check "an acceptance for :44" \
     "r.get('MESSAGE_ID') == '$accepted' and r['XPRA_DISPLAY'] == ':44' and r['XPRA_REQUEST'] == '\"/usr/bin/xpra\" \"_proxy\" \"44\"'"
 check "a login-shell refusal" \
     "r.get('MESSAGE_ID') == '$refused' and r['XPRA_PROXY_MODE'] == 'login-shell' and r['REASON'] == 'unknown-command' and r['XPRA_REQUEST'] == 'bash -i'"
+skipped=64c718daf34d44ec96b7785a1c68c21b
+check "a warning for the symlinked socket" \
+    "r.get('MESSAGE_ID') == '$skipped' and r['XPRA_SOCKET'] == '$T/s/$host-45' and r['PRIORITY'] == '4' and 'symlink' in r['REASON']"
 say "journal records checked: $(wc -l < "$T/journal")"
