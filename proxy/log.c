@@ -183,5 +183,4 @@ name(const char *fmt, ...)					\
 
 DEFINE_LOG_FN(log_error, LOG_ERR)
 DEFINE_LOG_FN(log_warn, LOG_WARNING)
-DEFINE_LOG_FN(log_info, LOG_INFO)
 DEFINE_LOG_FN(log_debug, LOG_DEBUG)

@@ -60,7 +60,6 @@ void	log_tell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Shorthands without structured fields. */
 void	log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* LOG_H */
