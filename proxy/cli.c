@@ -66,7 +66,8 @@ cli_parse_allowed(const char *list, struct proxy_opts *o)
 		if (o->n_allowed == CLI_ALLOW_MAX || display_parse(item, &d) < 0 ||
 		    (d.kind != DISPLAY_NUMBER && d.kind != DISPLAY_WAYLAND))
 			return -EINVAL;
-		o->allowed[o->n_allowed++] = d;
+		o->allowed[o->n_allowed].kind = d.kind;
+		o->allowed[o->n_allowed++].number = d.number;
 	}
 	return 0;
 }

@@ -25,6 +25,12 @@ enum proxy_command {
 	CMD_INITENV,		/* "xpra initenv" when installed as xpra */
 };
 
+/* A display number allowed by --allow-display (no path: small). */
+struct allowed_display {
+	enum display_kind	 kind;		/* NUMBER or WAYLAND */
+	unsigned int		 number;
+};
+
 struct proxy_opts {
 	enum proxy_command	 command;
 	bool			 xpra_argv;	/* the _proxy form */
@@ -42,7 +48,7 @@ struct proxy_opts {
 	bool			 restricted;	/* --restricted, -c, login shell */
 	bool			 login_shell;	/* run as a login shell */
 	const char		*login_command;	/* -c COMMAND, or NULL */
-	struct display		 allowed[CLI_ALLOW_MAX]; /* --allow-display */
+	struct allowed_display	 allowed[CLI_ALLOW_MAX]; /* --allow-display */
 	size_t			 n_allowed;
 };
 

@@ -312,7 +312,8 @@ is_allowed(const struct proxy_opts *o, struct display *d)
 	if (o->n_allowed == 0)
 		return true;
 	if (d->kind == DISPLAY_NONE) {
-		*d = o->allowed[0];
+		d->kind = o->allowed[0].kind;
+		d->number = o->allowed[0].number;
 		return true;
 	}
 	for (i = 0; i < o->n_allowed; i++)

@@ -15,6 +15,7 @@
 #define RELAY_PIPE_BULK		(1 << 20)	/* while bulk data moves */
 #define RELAY_IDLE_SHRINK_MS	2000	/* idle this long: shrink back */
 #define RELAY_BURST		16	/* calls per direction per wakeup */
+#define RELAY_SOCK_SNDBUF	(1 << 20)	/* asked of the server socket */
 
 enum relay_mode {
 	RELAY_SPLICE,		/* stdio is a pipe: splice straight to/from the socket */

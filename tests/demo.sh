@@ -45,9 +45,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # ---- 1. packages
-PKGS=(build-essential gcc make pkg-config libbsd-dev libsystemd-dev
-    openssh-server openssh-client xpra xvfb python3 python3-paramiko
-    python3-gi-cairo python3-pil x11-utils xauth procps util-linux passwd)
+mapfile -t PKGS < <(sed 's/#.*//' "$TOP/packaging/debian-packages" |
+    tr -s ' \t' '\n' | grep .)
 hr "1. Debian packages"
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,795 @@
+#!/usr/bin/python3
+"""bench.py - `make bench`: xpra-proxy against its peers, SPEC section 8.
+
+Drives tests/bench/build/xpb (the C load generator and measurer, one
+measurement per call, one JSON line back) over several rounds, the peers
+interleaved and their order rotated every round so that machine noise hits
+all alike, and takes medians.  Then the end-to-end part (e2e.sh: a real
+xpra client through a real sshd).  Writes results/<UTC time>/ (results.md,
+raw.jsonl, *.dat, chart.gp, chart.png) and points results/latest at it.
+Never asserts a timing: it reports, with the SPEC's targets beside.
+
+Usage: bench.py --xpb PATH --proxy PATH --top DIR [--quick]
+Environment: QUICK=1 is --quick; BENCH_ROUNDS, BENCH_BYTES override.
+Standard library only.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import pwd
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+GIB = 1 << 30
+MIB = 1 << 20
+
+# SPEC section 8
+TARGET_RATIO = 0.9
+TARGET_CPU = 0.12       # relay s/GiB
+TARGET_START_MS = 1.5
+TARGET_RSS_KIB = 1024
+
+DIRS = [("up", "c→s"), ("down", "s→c"), ("both", "both")]
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+class Peer:
+    def __init__(self, name, argv, linger=False, need=None):
+        self.name = name
+        self.argv = argv
+        self.linger = linger
+        self.need = need or argv[0]
+        self.missing = None
+
+    @property
+    def direct(self):
+        return self.argv == ["direct"]
+
+    def opts(self):
+        return ["-l"] if self.linger else []
+
+
+def make_peers(proxy):
+    peers = [
+        Peer("no relay", ["direct"], need="-"),
+        Peer("xpra-proxy", [proxy, "@SOCK@"]),
+        Peer("socat", ["/usr/bin/socat", "STDIO", "UNIX-CONNECT:@SOCK@"]),
+        Peer("nc -N -U", ["/bin/nc.openbsd", "-N", "-U", "@SOCK@"]),
+        Peer("xpra _proxy", ["/usr/bin/xpra", "_proxy", "socket://@SOCK@"],
+             linger=True),
+    ]
+    pkg = {"/usr/bin/socat": "socat", "/bin/nc.openbsd": "netcat-openbsd",
+           "/usr/bin/xpra": "xpra"}
+    for p in peers:
+        if p.need != "-" and not os.access(p.need, os.X_OK):
+            p.missing = "not installed (apt-get install -y %s)" % \
+                pkg.get(p.need, p.need)
+    return peers
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.quick = args.quick
+        self.xpb = args.xpb
+        self.top = args.top
+        self.peers = make_peers(args.proxy)
+        self.proxy = args.proxy
+        self.rounds = int(os.environ.get("BENCH_ROUNDS",
+                                         1 if self.quick else 5))
+        self.bytes = int(os.environ.get("BENCH_BYTES",
+                                        256 * MIB if self.quick else GIB))
+        self.start_n = 20 if self.quick else 60
+        self.start_batch = 10
+        self.ping_n = 2000 if self.quick else 10000
+        self.ping_rounds = 1 if self.quick else 3
+        self.idle_n = 100
+        self.idle_n_xpra = 10
+        self.e2e_rounds = 1 if self.quick else 5
+        self.e2e_variants = "initenv" if self.quick else "initenv bare"
+        stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%SZ")
+        self.out = os.path.join(args.results, stamp)
+        os.makedirs(self.out, exist_ok=True)
+        self.raw = open(os.path.join(self.out, "raw.jsonl"), "w")
+        self.errlog = os.path.join(self.out, "peers-stderr.log")
+        self.notes = []
+        self.res = {}
+
+    # ---- running xpb -----------------------------------------------------
+
+    def xpb_run(self, sub, opts, peer, prefix=(), timeout=600, tag=None):
+        cmd = list(prefix) + [self.xpb, sub, "-L", self.errlog] + \
+            list(opts) + peer.opts() + ["--"] + peer.argv
+        t0 = time.monotonic()
+        try:
+            cp = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, timeout=timeout,
+                                stdin=subprocess.DEVNULL, text=True)
+            out = cp.stdout.strip().splitlines()
+            r = json.loads(out[-1]) if out else \
+                {"error": "no output: " + cp.stderr.strip()[-300:]}
+        except subprocess.TimeoutExpired:
+            r = {"error": "timed out after %d s" % timeout}
+        except ValueError as e:
+            r = {"error": "bad output: %s" % e}
+        r["peer"] = peer.name
+        r["wall"] = round(time.monotonic() - t0, 3)
+        if tag:
+            r["tag"] = tag
+        self.raw.write(json.dumps(r) + "\n")
+        self.raw.flush()
+        if "error" in r:
+            log("%s %s %s: %s" % (sub, peer.name, tag or "", r["error"]))
+        return r
+
+    def live_peers(self):
+        return [p for p in self.peers if not p.missing]
+
+    @staticmethod
+    def rotate(seq, r):
+        r %= len(seq)
+        return seq[r:] + seq[:r]
+
+    # ---- measurements ----------------------------------------------------
+
+    def run_tput(self):
+        peers = self.live_peers()
+        t = {p.name: {d: [] for d, _ in DIRS} for p in peers}
+        for r in range(self.rounds):
+            log("throughput round %d/%d (%d MiB per direction)" %
+                (r + 1, self.rounds, self.bytes // MIB))
+            for d, _ in DIRS:
+                for p in self.rotate(peers, r):
+                    x = self.xpb_run("tput", ["-d", d, "-b", str(self.bytes),
+                                              "-t", "300"], p, tag=d)
+                    t[p.name][d].append(x)
+        self.res["tput"] = t
+
+    def run_start(self):
+        peers = [p for p in self.live_peers() if not p.direct]
+        s = {p.name: {"ns": [], "hwm": [], "alone": 0, "n": 0, "err": None}
+             for p in peers}
+        floor, vfloor = [], []
+        batches = self.start_n // self.start_batch
+        log("start-up: %d x %d per peer, and the floor" %
+            (batches, self.start_batch))
+        fl = Peer("floor", [], need="-")
+        vf = Peer("xpra-proxy --version", [self.proxy, "--version"],
+                  need="-")
+        for b in range(batches):
+            x = self.xpb_run("floor", ["-n", str(self.start_batch)], fl)
+            floor += x.get("ns", [])
+            x = self.xpb_run("floor", ["-n", str(self.start_batch)], vf)
+            vfloor += x.get("ns", [])
+            for p in self.rotate(peers, b):
+                x = self.xpb_run("start", ["-n", str(self.start_batch)], p)
+                if "error" in x:
+                    s[p.name]["err"] = x["error"]
+                    continue
+                s[p.name]["ns"] += x["ns"]
+                s[p.name]["hwm"] += x["hwm_kib"]
+                s[p.name]["alone"] += x["exited_alone"]
+                s[p.name]["n"] += x["n"]
+        self.res["start"] = s
+        self.res["floor"] = floor
+        self.res["vfloor"] = vfloor
+
+    def run_ping(self):
+        peers = self.live_peers()
+        pg = {p.name: {"pinned": [], "free": [], "cpu": [], "err": None}
+              for p in peers}
+        for r in range(self.ping_rounds):
+            log("ping-pong round %d/%d (%d x 64 B, pinned to CPU 0 and "
+                "free)" % (r + 1, self.ping_rounds, self.ping_n))
+            for p in self.rotate(peers, r):
+                for mode in ("pinned", "free"):
+                    pre = ["taskset", "-c", "0"] if mode == "pinned" else []
+                    x = self.xpb_run("ping", ["-n", str(self.ping_n),
+                                              "-s", "64"], p, prefix=pre,
+                                     tag=mode)
+                    if "error" in x:
+                        pg[p.name]["err"] = x["error"]
+                        continue
+                    pg[p.name][mode] += x["ns"]
+                    if mode == "pinned":
+                        pg[p.name]["cpu"].append(x["relay_cpu_ns_per_rt"])
+        self.res["ping"] = pg
+
+    def bench_user(self):
+        """uid:gid of the unprivileged user the idle sessions run as."""
+        if os.geteuid() != 0:
+            return None, "the invoking user (not root)"
+        try:
+            pw = pwd.getpwnam("xpxbench")
+        except KeyError:
+            subprocess.run(["useradd", "-m", "-s", "/bin/sh", "xpxbench"],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            try:
+                pw = pwd.getpwnam("xpxbench")
+            except KeyError:
+                pw = pwd.getpwnam("nobody")
+        return "%d:%d" % (pw.pw_uid, pw.pw_gid), pw.pw_name
+
+    def run_idle(self):
+        ug, who = self.bench_user()
+        self.res["idle_user"] = who
+        idle = {}
+        for p in self.live_peers():
+            if p.direct:
+                continue
+            n = self.idle_n_xpra if p.name == "xpra _proxy" else self.idle_n
+            # xpra-proxy shrinks its pipes after 2-4 s of quiet
+            settle = 5000 if p.name == "xpra-proxy" else 1000
+            log("idle: %d sessions of %s, 4 MiB burst each, then %.0f s "
+                "quiet" % (n, p.name, settle / 1000))
+            opts = ["-n", str(n), "-B", "4M", "-w", str(settle)]
+            if ug:
+                opts += ["-u", ug]
+            idle[p.name] = self.xpb_run("idle", opts, p, timeout=300)
+        self.res["idle"] = idle
+
+    def run_e2e(self):
+        log("end to end: xpra version ssh://... through a real sshd, "
+            "%d round(s): %s" % (self.e2e_rounds, self.e2e_variants))
+        env = dict(os.environ, TOP=self.top, XPRA_PROXY=self.proxy)
+        e = {}
+        try:
+            cp = subprocess.run(["bash", os.path.join(self.top, "tests",
+                                                      "bench", "e2e.sh"),
+                                 str(self.e2e_rounds), self.e2e_variants],
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env,
+                                timeout=240, stdin=subprocess.DEVNULL)
+            rc, out, err = cp.returncode, cp.stdout, cp.stderr
+        except subprocess.TimeoutExpired:
+            rc, out, err = -1, "", "timed out after 240 s"
+        with open(os.path.join(self.out, "e2e.log"), "w") as f:
+            f.write(out + "\n--- stderr\n" + err)
+        for line in out.splitlines():
+            w = line.split()
+            if len(w) == 5 and w[0] == "e2e":
+                self.raw.write(json.dumps({"test": "e2e", "variant": w[1],
+                                           "peer": w[2], "secs": float(w[3]),
+                                           "status": int(w[4])}) + "\n")
+                if w[4] == "0":
+                    e.setdefault(w[1], {}).setdefault(w[2], []).append(
+                        float(w[3]))
+        if rc != 0:
+            e["_error"] = ("skipped: " if rc == 77 else "failed (exit %d): "
+                           % rc) + " | ".join(err.strip().splitlines()[-3:])
+        self.res["e2e"] = e
+
+    # ---- statistics --------------------------------------------------------
+
+    @staticmethod
+    def med(v):
+        return statistics.median(v) if v else None
+
+    @staticmethod
+    def pct(v, q):
+        if not v:
+            return None
+        s = sorted(v)
+        return s[min(len(s) - 1, int(len(s) * q))]
+
+    def tput_summary(self):
+        """name -> dir -> dict of medians."""
+        out = {}
+        for name, dd in self.res["tput"].items():
+            out[name] = {}
+            for d, runs in dd.items():
+                ok = [x for x in runs if "error" not in x]
+                bad = [x for x in runs if "error" in x]
+                unver = [x for x in ok if not x.get("verified")]
+                moved = [x["bytes"] * (2 if d == "both" else 1) / GIB
+                         for x in ok]
+                m = {
+                    "n": len(ok), "errors": len(bad),
+                    "unverified": len(unver),
+                    "error": bad[0]["error"] if bad else None,
+                    "gibps": self.med([x["gibps"] for x in ok]),
+                    "gibps_all": [x["gibps"] for x in ok],
+                    "cpu_relay": self.med([x["cpu_relay"] / g
+                                           for x, g in zip(ok, moved)]),
+                    "cpu_procs": self.med([(x["cpu_relay"] + x["cpu_client"]
+                                            + x["cpu_server"]) / g
+                                           for x, g in zip(ok, moved)]),
+                    "cpu_host": self.med([x["cpu_host"] / g
+                                          for x, g in zip(ok, moved)]),
+                    "hwm": max([x["hwm_kib"] for x in ok], default=None),
+                    "anon": max([x["anon_kib"] for x in ok], default=None),
+                    "file": max([x["file_kib"] for x in ok], default=None),
+                    "alone": sum(1 for x in ok if x.get("exited_alone")),
+                    "bytes": ok[0]["bytes"] if ok else None,
+                }
+                out[name][d] = m
+        return out
+
+    # ---- output ------------------------------------------------------------
+
+    @staticmethod
+    def f(v, fmt="%.2f", none="–"):
+        return none if v is None else fmt % v
+
+    def write(self):
+        ts = self.tput_summary()
+        md = []
+        w = md.append
+        info = self.machine_info()
+        w("# xpra-proxy benchmark%s" % (" (QUICK)" if self.quick else ""))
+        w("")
+        for k, v in info:
+            w("* %s: %s" % (k, v))
+        w("")
+        w("Medians over the rounds; peers interleaved, their order rotated "
+          "every round.  The relay's stdin and stdout are pipes, as under "
+          "sshd; the display server is a unix socket.  “no relay”: the "
+          "client on the socket itself.  Ratios (×) are to no relay in the "
+          "same run.  Numbers from a shared, noisy 2-CPU machine: compare "
+          "within a run.")
+        w("")
+        for p in self.peers:
+            if p.missing:
+                w("* **%s**: %s — not measured" % (p.name, p.missing))
+        if any(p.missing for p in self.peers):
+            w("")
+
+        # throughput
+        w("## Bulk throughput (%d MiB each direction, %d round%s)" %
+          (self.bytes // MIB, self.rounds, "" if self.rounds == 1 else "s"))
+        w("")
+        w("| peer | c→s GiB/s | s→c GiB/s | both GiB/s | relay CPU s/GiB "
+          "c→s / s→c / both | relay+client+server CPU s/GiB (c→s / s→c / "
+          "both) | host CPU s/GiB (c→s / s→c / both) | peak RSS | verified |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        base = ts.get("no relay", {})
+        for p in self.peers:
+            if p.missing or p.name not in ts:
+                continue
+            s = ts[p.name]
+            cells = []
+            for d, _ in DIRS:
+                m = s[d]
+                if m["gibps"] is None:
+                    cells.append("ERR")
+                    continue
+                b = base.get(d, {}).get("gibps")
+                r = " (%.2f×)" % (m["gibps"] / b) if b and not p.direct \
+                    else ""
+                cells.append("%.2f%s" % (m["gibps"], r))
+            relay = " / ".join(self.f(s[d]["cpu_relay"], "%.3f")
+                               for d, _ in DIRS) if not p.direct else "–"
+            procs = " / ".join(self.f(s[d]["cpu_procs"], "%.3f")
+                               for d, _ in DIRS)
+            host = " / ".join(self.f(s[d]["cpu_host"], "%.2f")
+                              for d, _ in DIRS)
+            hwm = max([s[d]["hwm"] or 0 for d, _ in DIRS])
+            rss = "–" if p.direct else "%.1f MiB" % (hwm / 1024)
+            nver = sum(s[d]["n"] - s[d]["unverified"] for d, _ in DIRS)
+            ntot = sum(s[d]["n"] + s[d]["errors"] for d, _ in DIRS)
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |" %
+              ((p.name,) + tuple(cells) + (relay, procs, host, rss, nver,
+                                           ntot)))
+        w("")
+        w("CPU is seconds per GiB moved, over the transfer only (from "
+          "/proc/PID/task/*/schedstat: start-up and teardown excluded); "
+          "“both” moves 2× the bytes.  Host CPU is all CPUs of the machine "
+          "(/proc/stat, 10 ms ticks), so it includes other load.  Peak RSS "
+          "is the relay's VmHWM.  Verified: runs whose byte counts matched "
+          "exactly, with EOF after the last byte.")
+        errs = [(n, d, ts[n][d]["error"]) for n in ts for d, _ in DIRS
+                if ts[n][d]["error"]]
+        for n, d, e in errs:
+            w("* %s %s: %s" % (n, d, e))
+        w("")
+
+        # start-up
+        st = self.res["start"]
+        fl = self.res["floor"]
+        w("## Start-up: exec of the relay to the first echoed byte "
+          "(%d runs each)" % self.start_n)
+        w("")
+        w("| peer | median ms | p10 ms | p90 ms | RSS at first byte | "
+          "exits by itself on EOF |")
+        w("|---|---:|---:|---:|---:|---|")
+        w("| fork+exec of /bin/true (floor) | %s | %s | %s | – | – |" %
+          (self.f(self.ms(self.med(fl)), "%.2f"),
+           self.f(self.ms(self.pct(fl, .1))),
+           self.f(self.ms(self.pct(fl, .9)))))
+        vf = self.res["vfloor"]
+        w("| fork+exec of `xpra-proxy --version` (loader and libraries, "
+          "no work) | %s | %s | %s | – | – |" %
+          (self.f(self.ms(self.med(vf))), self.f(self.ms(self.pct(vf, .1))),
+           self.f(self.ms(self.pct(vf, .9)))))
+        for p in self.peers:
+            if p.name not in st:
+                continue
+            x = st[p.name]
+            if not x["ns"]:
+                w("| %s | ERR: %s | | | | |" % (p.name, x["err"]))
+                continue
+            w("| %s | %s | %s | %s | %.1f MiB | %d/%d |" %
+              (p.name, self.f(self.ms(self.med(x["ns"]))),
+               self.f(self.ms(self.pct(x["ns"], .1))),
+               self.f(self.ms(self.pct(x["ns"], .9))),
+               self.med(x["hwm"]) / 1024, x["alone"], x["n"]))
+        w("")
+        w("The floors run to the child's exit (waitpid); the peers until "
+          "the echo of a byte written to their stdin comes out of their "
+          "stdout, through the display server.")
+        w("")
+
+        # ping
+        pg = self.res["ping"]
+        w("## 64-byte round trips (%d × %d per peer)" %
+          (self.ping_rounds, self.ping_n))
+        w("")
+        w("| peer | pinned p50 µs | pinned p99 µs | free p50 µs | "
+          "free p99 µs | relay CPU µs per round trip (pinned) |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for p in self.peers:
+            if p.name not in pg:
+                continue
+            x = pg[p.name]
+            if not x["pinned"]:
+                w("| %s | ERR: %s | | | | |" % (p.name, x["err"]))
+                continue
+            w("| %s | %s | %s | %s | %s | %s |" %
+              (p.name, self.f(self.us(self.med(x["pinned"])), "%.1f"),
+               self.f(self.us(self.pct(x["pinned"], .99)), "%.1f"),
+               self.f(self.us(self.med(x["free"])), "%.1f"),
+               self.f(self.us(self.pct(x["free"], .99)), "%.1f"),
+               "–" if p.direct else
+               self.f(self.us(self.med(x["cpu"])), "%.1f")))
+        w("")
+        w("Pinned: every process (client, relay, server) on CPU 0 "
+          "(`taskset -c 0`); free: the scheduler's choice.  Percentiles "
+          "over all round trips of all rounds.")
+        w("")
+
+        # idle
+        idle = self.res["idle"]
+        w("## Idle sessions and the user's pipe budget")
+        w("")
+        w("Sessions of one user (%s), each connected, then in turn a "
+          "4 MiB burst each way, then quiet.  Pages are 4 KiB pipe slots "
+          "counted against `pipe-user-pages-soft` (%s here): the relay's "
+          "stdin and stdout pipes (F_GETPIPE_SZ on the harness's ends) plus "
+          "any pipe the relay opened itself." %
+          (self.res.get("idle_user"),
+           next((x.get("user_pages_soft") for x in idle.values()
+                 if "error" not in x), "?")))
+        w("")
+        w("| peer | sessions | pages, 1 idle session | pages, all fresh | "
+          "pages, 1 session after its burst | pages, all after the bursts "
+          "| pages, all settled | a new pipe can grow to 1 MiB: after the "
+          "bursts / settled | PSS of all, settled |")
+        w("|---|---:|---:|---:|---:|---:|---:|---|---:|")
+        for p in self.peers:
+            if p.name not in idle:
+                continue
+            x = idle[p.name]
+            if "error" in x:
+                w("| %s | ERR: %s | | | | | | | |" % (p.name, x["error"]))
+                continue
+            n = x["sessions"]
+
+            def pages(c):
+                return c["stdio_pages"] + c["own_pages"]
+            w("| %s | %d | %d | %d | %d | %d | %d | %s / %s | %.1f MiB |" %
+              (p.name, n, pages(x["fresh"]) // n, pages(x["fresh"]),
+               x["one_session_peak_pages"], pages(x["after_bursts"]),
+               pages(x["settled"]),
+               "yes" if x["grows_after_bursts"] else "**no**",
+               "yes" if x["grows_settled"] else "**no**",
+               x["settled"]["pss_kib"] / 1024))
+        w("")
+        if "xpra _proxy" in idle:
+            w("xpra _proxy: %d sessions only (each is a ~24 MiB Python "
+              "process)." % self.idle_n_xpra)
+            w("")
+
+        # e2e
+        e = self.res["e2e"]
+        w("## End to end: `xpra version ssh://…` through a real sshd on "
+          "loopback (%d round%s)" % (self.e2e_rounds,
+                                     "" if self.e2e_rounds == 1 else "s"))
+        w("")
+        if "_error" in e:
+            w("* %s" % e["_error"])
+            w("")
+        rows = [v for v in ("initenv", "bare") if v in e]
+        if rows:
+            w("| remote command | xpra-proxy median s | xpra _proxy median s "
+              "| saved |")
+            w("|---|---:|---:|---:|")
+            label = {"initenv": "as the client sends it (`xpra initenv; …`)",
+                     "bare": "without `xpra initenv` (XPRA_INITENV_COMMAND=)"}
+            for v in rows:
+                a = self.med(e[v].get("xpra-proxy", []))
+                b = self.med(e[v].get("xpra-_proxy", []))
+                w("| %s | %s | %s | %s |" %
+                  (label[v], self.f(a, "%.3f"), self.f(b, "%.3f"),
+                   self.f(b - a if a and b else None, "%.3f s")))
+            w("")
+            w("Debian's xpra 3.1.3 client and server; the remote command is "
+              "`sh -c 'xpra initenv;if [ -x P ]; then P _proxy :N;…'` with "
+              "P = /usr/bin/xpra or the built xpra-proxy.")
+            w("")
+
+        # targets
+        w("## SPEC §8 targets")
+        w("")
+        for line in self.targets(ts):
+            w("* " + line)
+        w("")
+        w("Chart: chart.png (this folder).  Raw data: raw.jsonl.")
+        text = "\n".join(md) + "\n"
+        with open(os.path.join(self.out, "results.md"), "w") as fh:
+            fh.write(text)
+        self.chart(ts)
+        latest = os.path.join(self.args.results, "latest")
+        try:
+            if os.path.islink(latest) or os.path.exists(latest):
+                os.unlink(latest)
+            os.symlink(os.path.basename(self.out), latest)
+        except OSError:
+            pass
+        return text
+
+    @staticmethod
+    def ms(v):
+        return None if v is None else v / 1e6
+
+    @staticmethod
+    def us(v):
+        return None if v is None else v / 1e3
+
+    def targets(self, ts):
+        lines = []
+        xp, base = ts.get("xpra-proxy"), ts.get("no relay")
+
+        def verdict(ok):
+            return "**met**" if ok else "**MISSED**"
+        if xp and base:
+            rs = []
+            ok = True
+            for d, label in DIRS:
+                a, b = xp[d]["gibps"], base[d]["gibps"]
+                if a is None or b is None:
+                    ok = False
+                    rs.append("%s ERR" % label)
+                    continue
+                ok = ok and a / b >= TARGET_RATIO
+                rs.append("%s %.2f×" % (label, a / b))
+            lines.append("throughput ≥ %.1f× no relay each direction: %s "
+                         "(%s)" % (TARGET_RATIO, verdict(ok), ", ".join(rs)))
+            cpus = [xp[d]["cpu_relay"] for d, _ in DIRS]
+            ok = all(c is not None and c <= TARGET_CPU for c in cpus)
+            lines.append("relay CPU ≤ %.2f s/GiB: %s (%s)" % (
+                TARGET_CPU, verdict(ok), ", ".join(
+                    "%s %s" % (label, self.f(c, "%.3f"))
+                    for (d, label), c in zip(DIRS, cpus))))
+        st = self.res["start"].get("xpra-proxy")
+        if st and st["ns"]:
+            m = self.ms(self.med(st["ns"]))
+            fl = self.ms(self.med(self.res["floor"]))
+            vf = self.ms(self.med(self.res["vfloor"]))
+            lines.append("start-up ≤ %.1f ms median: %s (%.2f ms; floor "
+                         "/bin/true %.2f ms, so %.2f ms of its own, of which "
+                         "%.2f ms are exec and library loading alone: "
+                         "`xpra-proxy --version` takes %.2f ms)" % (
+                             TARGET_START_MS, verdict(m <= TARGET_START_MS),
+                             m, fl, m - fl, vf - fl, vf))
+        if xp:
+            hwm = max([xp[d]["hwm"] or 0 for d, _ in DIRS])
+            an = max([xp[d]["anon"] or 0 for d, _ in DIRS])
+            fi = max([xp[d]["file"] or 0 for d, _ in DIRS])
+            lines.append("peak RSS ≤ 1 MiB: %s (%.2f MiB: %.2f MiB "
+                         "file-backed (shared libraries), %.2f MiB anon)" % (
+                             verdict(hwm <= TARGET_RSS_KIB), hwm / 1024,
+                             fi / 1024, an / 1024))
+        pg = self.res["ping"]
+        if "xpra-proxy" in pg and pg["xpra-proxy"]["pinned"]:
+            mine = self.med(pg["xpra-proxy"]["pinned"])
+            others = {n: self.med(x["pinned"]) for n, x in pg.items()
+                      if n not in ("xpra-proxy", "no relay") and x["pinned"]}
+            if others:
+                best = min(others, key=others.get)
+                lines.append("round trip no slower than the best peer "
+                             "(pinned p50): %s (xpra-proxy %.1f µs, best "
+                             "peer %s %.1f µs; no relay %s µs)" % (
+                                 verdict(mine <= others[best]),
+                                 mine / 1e3, best, others[best] / 1e3,
+                                 self.f(self.us(self.med(
+                                     pg.get("no relay", {}).get("pinned",
+                                                                []))),
+                                     "%.1f")))
+        idle = self.res["idle"].get("xpra-proxy")
+        if idle and "error" not in idle:
+            soft = idle["user_pages_soft"]
+            settled = idle["settled"]["stdio_pages"] + \
+                idle["settled"]["own_pages"]
+            after = idle["after_bursts"]["stdio_pages"] + \
+                idle["after_bursts"]["own_pages"]
+            ok = idle["grows_settled"] and settled * 4 < soft
+            lines.append(
+                "%d idle sessions leave the pipe budget alone: %s (%d of %d "
+                "pages once settled; a new pipe grows to 1 MiB: %s.  Right "
+                "after the bursts, before the 2 s shrink: %d pages (%d per "
+                "session at most), new pipe grows: %s)" % (
+                    idle["sessions"], verdict(ok), settled, soft,
+                    "yes" if idle["grows_settled"] else "no", after,
+                    idle["one_session_peak_pages"],
+                    "yes" if idle["grows_after_bursts"] else "no"))
+        return lines
+
+    def machine_info(self):
+        def sh(cmd):
+            try:
+                return subprocess.run(cmd, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True,
+                                      timeout=20).stdout.strip()
+            except (OSError, subprocess.TimeoutExpired):
+                return "?"
+        git = sh(["git", "-C", self.top, "describe", "--always", "--dirty"])
+        socat = sh(["/usr/bin/socat", "-V"]).splitlines()
+        socat = next((x for x in socat if "version" in x), "?")
+        return [
+            ("when", datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M "
+                                                         "UTC")),
+            ("host", "Linux %s, %d CPUs, load average %s at the end" %
+             (platform.release(), os.cpu_count(),
+              " ".join("%.2f" % x for x in os.getloadavg()))),
+            ("xpra-proxy", "%s (git %s)" % (self.proxy, git)),
+            ("peers", "%s; OpenBSD nc (Debian netcat-openbsd); xpra %s" %
+             (socat.strip(), sh(["dpkg-query", "-W", "-f=${Version}",
+                                 "xpra"]))),
+            ("mode", ("QUICK: " if self.quick else "") +
+             "%d round(s) of %d MiB; client and server move %d KiB per "
+             "call" % (self.rounds, self.bytes // MIB, 128)),
+        ]
+
+    def chart(self, ts):
+        peers = [p.name for p in self.peers if p.name in ts]
+        d = self.out
+
+        def q(s):
+            return '"%s"' % s.replace('"', "'")
+        with open(os.path.join(d, "tput.dat"), "w") as fh:
+            fh.write("dir " + " ".join(q(p) for p in peers) + "\n")
+            for dd, label in DIRS:
+                fh.write(q(label) + " " + " ".join(
+                    self.f(ts[p][dd]["gibps"], "%.4f", "NaN")
+                    for p in peers) + "\n")
+        relays = [p for p in peers if p != "no relay"]
+        with open(os.path.join(d, "cpu.dat"), "w") as fh:
+            fh.write("dir " + " ".join(q(p) for p in relays) + "\n")
+            for dd, label in DIRS:
+                fh.write(q(label) + " " + " ".join(
+                    self.f(ts[p][dd]["cpu_relay"], "%.5f", "NaN")
+                    for p in relays) + "\n")
+        st = self.res["start"]
+        with open(os.path.join(d, "start.dat"), "w") as fh:
+            fh.write("%s %.4f\n" % (q("/bin/true"),
+                                    self.ms(self.med(self.res["floor"]))
+                                    or 0))
+            fh.write("%s %.4f\n" % (q("xpra-proxy --version"),
+                                    self.ms(self.med(self.res["vfloor"]))
+                                    or 0))
+            for p in peers:
+                if p in st and st[p]["ns"]:
+                    fh.write("%s %.4f\n" % (q(p),
+                                            self.ms(self.med(st[p]["ns"]))))
+        pg = self.res["ping"]
+        with open(os.path.join(d, "ping.dat"), "w") as fh:
+            for p in peers:
+                if p in pg and pg[p]["pinned"]:
+                    x = pg[p]
+                    fh.write("%s %.2f %.2f %.2f %.2f\n" % (
+                        q(p), self.us(self.med(x["pinned"])),
+                        self.us(self.pct(x["pinned"], .99)),
+                        self.us(self.med(x["free"])) or 0,
+                        self.us(self.pct(x["free"], .99)) or 0))
+        ncol = len(peers)
+        gp = """# gnuplot script written by tests/bench/bench.py
+set terminal pngcairo size 1600,1100 font "DejaVu Sans,11" noenhanced
+set output "chart.png"
+set multiplot layout 2,2 title "xpra-proxy vs peers (%(title)s)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set key top right
+set grid ytics
+set title "Bulk throughput (GiB/s, higher is better)"
+set ylabel "GiB/s"
+set yrange [0:*]
+plot for [i=2:%(n1)d] "tput.dat" using i:xtic(1) title columnhead(i) lc (i-1)
+set title "Relay CPU per GiB moved (s, log scale, lower is better)"
+set ylabel "s/GiB"
+set yrange [0.03:*]
+set logscale y
+plot for [i=2:%(n2)d] "cpu.dat" using i:xtic(1) title columnhead(i) lc i, \\
+     %(cpu)s with lines lw 2 dt 2 lc rgb "red" title "target %(cpu)s s/GiB"
+set title "Start-up to first echoed byte (ms, median, log scale)"
+set ylabel "ms"
+set style data boxes
+set boxwidth 0.6
+set yrange [0.3:1000]
+set xrange [-0.6:*]
+set key top left
+set xtics rotate by -15
+plot "start.dat" using 0:2:xtic(1) notitle lc rgb "#4477aa", \\
+     "" using 0:2:(sprintf("%%.1f", $2)) with labels offset 0,0.8 notitle, \\
+     %(st)s with lines lw 2 dt 2 lc rgb "red" title "target %(st)s ms"
+set yrange [3:*]
+set xrange [*:*]
+set key top right
+set xtics norotate
+set style data histograms
+set style histogram clustered gap 1
+set boxwidth 0.9
+set title "64-byte round trip (µs, log scale, lower is better)"
+set ylabel "µs"
+plot "ping.dat" using 2:xtic(1) title "pinned p50", \\
+     "" using 3 title "pinned p99", \\
+     "" using 4 title "free p50", \\
+     "" using 5 title "free p99"
+unset multiplot
+""" % {"title": ("QUICK, " if self.quick else "") + "%d MiB, %d round(s)"
+       % (self.bytes // MIB, self.rounds), "n1": ncol + 1,
+       "n2": len(relays) + 1, "cpu": TARGET_CPU, "st": TARGET_START_MS}
+        with open(os.path.join(d, "chart.gp"), "w") as fh:
+            fh.write(gp)
+        if shutil.which("gnuplot"):
+            cp = subprocess.run(["gnuplot", "chart.gp"], cwd=d,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+            if cp.returncode != 0:
+                log("gnuplot failed: " + cp.stdout.strip()[-500:])
+        else:
+            log("no gnuplot: chart.gp written, chart.png not drawn "
+                "(apt-get install -y gnuplot-nox)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--xpb", required=True)
+    ap.add_argument("--proxy", required=True)
+    ap.add_argument("--top", required=True)
+    ap.add_argument("--results", default=None)
+    ap.add_argument("--quick", action="store_true",
+                    default=os.environ.get("QUICK", "") not in ("", "0"))
+    args = ap.parse_args()
+    args.xpb = os.path.abspath(args.xpb)
+    args.proxy = os.path.abspath(args.proxy)
+    args.top = os.path.abspath(args.top)
+    args.results = os.path.abspath(args.results or
+                                   os.path.join(args.top, "results"))
+    t0 = time.monotonic()
+    b = Bench(args)
+    log("results in %s" % b.out)
+    b.run_tput()
+    b.run_start()
+    b.run_ping()
+    b.run_idle()
+    b.run_e2e()
+    text = b.write()
+    print(text)
+    log("done in %.0f s: %s/results.md, %s/chart.png" %
+        (time.monotonic() - t0, b.out, b.out))
+
+
+if __name__ == "__main__":
+    main()
