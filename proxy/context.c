@@ -121,6 +121,11 @@ context_init(struct context *ctx, const struct proxy_opts *o,
 	int r;
 
 	memset(ctx, 0, sizeof(*ctx));
+	ctx->user.uid = getuid();
+	ctx->user.gid = getgid();
+	/* A socket path given: no directory to search, nothing to read. */
+	if (o->command == CMD_RELAY && o->display.kind == DISPLAY_PATH)
+		return 0;
 	if ((r = init_user(ctx)) < 0 || (r = init_host(ctx, o->restricted)) < 0)
 		return r;
 	if ((r = effective_entries(o, conf_dir, &entries)) == 0)

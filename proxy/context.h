@@ -27,7 +27,8 @@ struct context {
  * $XPRA_SOCKET_DIRS, replaced by xpra's system configuration (conf_dir),
  * replaced by --socket-dirs, with --socket-dir prepended.  In restricted
  * mode (o->restricted) the XPRA_* variables are the client's to set and
- * are ignored.  Returns 0, -ENOENT (no passwd entry) or -errno.  Free
+ * are ignored.  To relay to a socket path, only the uid and gid are
+ * filled: there is nothing to search.  Returns 0, -ENOENT (no passwd entry) or -errno.  Free
  * with context_free().
  */
 int	context_init(struct context *ctx, const struct proxy_opts *o,
