@@ -5,6 +5,7 @@
  * printed with -v; debug is printed with -vv only.
  */
 #define SD_JOURNAL_SUPPRESS_LOCATION
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +20,30 @@
 #define FIELDS_MAX	17
 
 static enum log_level log_level = LOG_NORMAL;
+
+/*
+ * libsystemd and what it pulls in (libgcrypt, liblzma, libzstd, liblz4,
+ * libcap) take longer to load than the whole relay takes to start, so it
+ * is loaded on the first record, not at exec.  Restricted mode writes
+ * its first record before the sandbox closes the filesystem.
+ */
+typedef __typeof__(sd_journal_sendv)	*journal_sendv_fn;
+
+static journal_sendv_fn
+journal_sendv(void)
+{
+	static journal_sendv_fn fn;
+	static bool tried;
+	void *lib;
+
+	if (!tried) {
+		tried = true;
+		if ((lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL)) !=
+		    NULL)
+			*(void **)&fn = dlsym(lib, "sd_journal_sendv");
+	}
+	return fn;
+}
 
 void
 log_init(enum log_level level)
@@ -120,7 +145,8 @@ journal(int prio, const char *msgid, const struct log_fields *f,
 		if (f->mode != NULL)
 			field(&b, "XPRA_PROXY_MODE=%s", f->mode);
 	}
-	(void)sd_journal_sendv(b.iov, b.n);
+	if (journal_sendv() != NULL)
+		(void)journal_sendv()(b.iov, b.n);
 }
 
 /* Format into line; arguments may carry any byte: escape them. */

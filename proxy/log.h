@@ -9,7 +9,6 @@
 #include <syslog.h>
 
 /* Stable MESSAGE_IDs, one per kind of event (journalctl MESSAGE_ID=...). */
-#define LOG_ID_SESSION_START	"7ed95eed88684f9f924bb7ede4cc38aa"
 #define LOG_ID_SESSION_END	"a739d9cb45ba4a65af244fa4c599ea21"
 #define LOG_ID_NO_SESSION	"c686c30bf35d499c876d618ab276b829"
 #define LOG_ID_SOCKET_SKIPPED	"64c718daf34d44ec96b7785a1c68c21b"

@@ -231,7 +231,6 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 {
 	struct sockdir_lookup l = { &ctx->dirs, ctx->host, ctx->user.uid,
 	    o->connect_timeout_ms, log_skipped, NULL, "", 0, false };
-	struct log_fields f = LOG_FIELDS_INIT;
 	struct relay_result res;
 	char label[PATH_MAX];
 	int64_t started = usec_now();
@@ -251,9 +250,8 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 		return -fd;
 	if (d->kind == DISPLAY_NONE)
 		strlcpy(label, l.path, sizeof(label));
-	f.display = label;
-	f.socket = l.path;
-	log_event(LOG_INFO, LOG_ID_SESSION_START, &f, "relaying to %s", l.path);
+	/* journalled at the end only: loading libsystemd would delay relaying */
+	log_debug("relaying %s to %s", label, l.path);
 	if (o->restricted)
 		confine();
 	r = relay_run(STDIN_FILENO, STDOUT_FILENO, fd, waitmask, &res);

@@ -62,13 +62,10 @@ if not ok:
 sys.exit(0 if len(ok) == 1 else 1)
 PYEOF
 }
-start=7ed95eed88684f9f924bb7ede4cc38aa
 end=a739d9cb45ba4a65af244fa4c599ea21
 none=c686c30bf35d499c876d618ab276b829
-check "one start record with display and socket" \
-    "r.get('MESSAGE_ID') == '$start' and r['XPRA_DISPLAY'] == ':42' and r['XPRA_SOCKET'] == '$T/s/$host-42' and r['SYSLOG_IDENTIFIER'] == 'xpra-proxy' and r['PRIORITY'] == '6'"
-check "one end record with bytes, duration, who closed, status" \
-    "r.get('MESSAGE_ID') == '$end' and r['BYTES_UP'] == '13' and r['BYTES_DOWN'] == '13' and int(r['DURATION_USEC']) > 0 and r['CLOSED_BY'] == 'client' and r['EXIT_STATUS'] == '0'"
+check "one end record with display, socket, bytes, duration, who closed, status" \
+    "r.get('MESSAGE_ID') == '$end' and r['XPRA_DISPLAY'] == ':42' and r['XPRA_SOCKET'] == '$T/s/$host-42' and r['SYSLOG_IDENTIFIER'] == 'xpra-proxy' and r['PRIORITY'] == '6' and r['BYTES_UP'] == '13' and r['BYTES_DOWN'] == '13' and int(r['DURATION_USEC']) > 0 and r['CLOSED_BY'] == 'client' and r['EXIT_STATUS'] == '0'"
 check "one no-session record for :43, exit 69" \
     "r.get('MESSAGE_ID') == '$none' and r['XPRA_DISPLAY'] == ':43' and r['EXIT_STATUS'] == '69' and 'cannot find live server for display :43' in r['MESSAGE']"
 probe=538d03437ec743498e035a699ec315df
