@@ -41,6 +41,7 @@ struct pump {
 	bool		 eof;		/* the input ended */
 	bool		 done;		/* ... and everything was delivered */
 	bool		 wait_out;	/* blocked on output, not input */
+	bool		 pipe_full;	/* private pipe out of slots */
 	uint64_t	 bytes;
 	const char	*err_where;	/* set with a -errno return */
 };
@@ -210,6 +211,9 @@ pump_fill(struct pump *p)
 		p->eof = true;
 		return 0;
 	}
+	if (errno == EAGAIN && p->mode == RELAY_SPLICE_PIPE && p->queued != 0 &&
+	    has_input(p->in))
+		p->pipe_full = true;	/* slots, not bytes: small writes fill it */
 	if (errno == EAGAIN || errno == EINTR)
 		return 0;
 	if (p->mode == RELAY_SPLICE_PIPE && (errno == EINVAL || errno == ENOSYS))
@@ -234,6 +238,7 @@ pump_drain(struct pump *p)
 		p->queued -= (size_t)n;
 		p->off += (size_t)n;
 		p->bytes += (size_t)n;
+		p->pipe_full = false;
 		return 1;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -279,7 +284,7 @@ pump_wants_in(const struct pump *p)
 	if (p->mode == RELAY_SPLICE)
 		return !p->wait_out;
 	if (p->mode == RELAY_SPLICE_PIPE)
-		return p->queued < (size_t)p->pipe_size;
+		return !p->pipe_full && p->queued < (size_t)p->pipe_size;
 	return p->queued == 0;
 }
 
@@ -332,17 +337,26 @@ struct stdio_flags {
 	int	saved[2];
 };
 
-/* Buffered modes need a non-blocking stdio descriptor. */
+/*
+ * Buffered modes need non-blocking stdio.  Both flags are saved before
+ * either is changed: fds 0 and 1 may share one file description.
+ */
 static int
-stdio_nonblock(struct stdio_flags *f, int i, int fd, const struct pump *p)
+stdio_nonblock(struct stdio_flags *f, int in, int out, const struct pump *up,
+    const struct pump *down)
 {
-	f->fd[i] = fd;
-	f->saved[i] = -1;
-	if (p->mode == RELAY_SPLICE)
-		return 0;
-	if ((f->saved[i] = fcntl(fd, F_GETFL)) < 0 ||
-	    fcntl(fd, F_SETFL, f->saved[i] | O_NONBLOCK) < 0)
-		return -errno;
+	bool change[2] = { up->mode != RELAY_SPLICE, down->mode != RELAY_SPLICE };
+	int i;
+
+	f->fd[0] = in;
+	f->fd[1] = out;
+	for (i = 0; i < 2; i++)
+		if (change[i] && (f->saved[i] = fcntl(f->fd[i], F_GETFL)) < 0)
+			return -errno;
+	for (i = 0; i < 2; i++)
+		if (change[i] && fcntl(f->fd[i], F_SETFL, f->saved[i] |
+		    O_NONBLOCK) < 0)
+			return -errno;
 	return 0;
 }
 
@@ -544,8 +558,7 @@ relay_run(int in, int out, int sock, const sigset_t *waitmask,
 	r.up.pipe[0] = r.up.pipe[1] = r.down.pipe[0] = r.down.pipe[1] = -1;
 	if ((e = pump_open(&r.up, in, sock, in, up_buf)) < 0 ||
 	    (e = pump_open(&r.down, sock, out, out, down_buf)) < 0 ||
-	    (e = stdio_nonblock(&r.flags, 0, in, &r.up)) < 0 ||
-	    (e = stdio_nonblock(&r.flags, 1, out, &r.down)) < 0)
+	    (e = stdio_nonblock(&r.flags, in, out, &r.up, &r.down)) < 0)
 		ret->err_where = "setup";
 	else
 		e = relay_loop(&r, waitmask);

@@ -15,7 +15,7 @@
 
 #define REQUEST_MAX		8192	/* bytes; longer is refused, never cut */
 #define REQUEST_WORDS_MAX	256	/* words after tokenising one level */
-#define REQUEST_WORD_MAX	1024	/* bytes of one word */
+#define REQUEST_WORD_MAX	REQUEST_MAX	/* bytes of one word: a whole sh -c body */
 #define REQUEST_DEPTH_MAX	3	/* nested sh -c quoting levels */
 
 enum request_kind {

@@ -58,6 +58,7 @@ static const struct sock_filter relay_filter[] = {
 	ALLOW(__NR_writev), ALLOW(__NR_splice), ALLOW(__NR_ppoll),
 	ALLOW(__NR_close), ALLOW(__NR_shutdown), ALLOW(__NR_fcntl),
 	ALLOW(__NR_ioctl), ALLOW(__NR_dup3), ALLOW(__NR_openat),
+	ALLOW(__NR_pipe2),
 	ALLOW(__NR_clock_gettime),
 #ifdef __NR_dup2
 	ALLOW(__NR_dup2),

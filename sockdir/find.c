@@ -54,14 +54,23 @@ try_candidate(struct sockdir_lookup *l, int dirfd, const char *prefix,
 	return fd;
 }
 
-/* Report a directory that exists but may not be trusted. */
+/*
+ * Report a directory that exists but may not be trusted.  Only the
+ * display's own session directory makes the display INACCESSIBLE: an
+ * unsafe socket directory says nothing about whether it holds it.
+ */
 static void
-note_unsafe_dir(struct sockdir_lookup *l, const char *path, int err)
+note_unsafe_dir(struct sockdir_lookup *l, const char *path, int err,
+    bool display_own)
 {
 	struct sock_probe p = { SOCK_UNSAFE_DIR, -err, (uid_t)-1, (uid_t)-1, 0 };
+	bool inaccessible = l->saw_inaccessible;
 
-	if (err != -ENOENT)
-		note_failure(l, path, &p);
+	if (err == -ENOENT)
+		return;
+	note_failure(l, path, &p);
+	if (!display_own)
+		l->saw_inaccessible = inaccessible;
 }
 
 /* The session directory candidate "<dir>/<N>/socket". */
@@ -76,7 +85,7 @@ try_session(struct sockdir_lookup *l, int dirfd, const char *dir,
 	if (path_join(sub_path, sizeof(sub_path), dir, name) < 0)
 		return -ENAMETOOLONG;
 	if ((sub = trust_open_subdir(dirfd, name, l->uid)) < 0) {
-		note_unsafe_dir(l, sub_path, sub);
+		note_unsafe_dir(l, sub_path, sub, true);
 		return sub;
 	}
 	fd = try_candidate(l, sub, sub_path, SESSION_SOCKET);
@@ -92,7 +101,7 @@ try_dir(struct sockdir_lookup *l, const char *dir, const struct display *d,
 	int dirfd, fd = -ENOENT;
 
 	if ((dirfd = trust_open_dir(dir, l->uid)) < 0) {
-		note_unsafe_dir(l, dir, dirfd);
+		note_unsafe_dir(l, dir, dirfd, false);
 		return dirfd;
 	}
 	if (d->kind == DISPLAY_NUMBER)
