@@ -152,6 +152,13 @@ test_shapes(void)
 		ACCEPT("\"/usr/bin/xpra\" \"_proxy\" \"--socket-dir=/tmp/xs\" \"100\"", 100),
 		ACCEPT("\"xpra\" \"_proxy\" \"wayland-0\"", 0),
 		ACCEPT("~/.xpra/run-xpra _proxy :5", 5),
+		/* a long real chain: 5 branches, agent uuid, a long socket dir */
+		ACCEPT("sh -c 'if command -v \"xpra\" > /dev/null 2>&1; then xpra _proxy \"100\" \"--env=SSH_AGENT_UUID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\" --socket-dir=/home/someuser/.local/xpra-sockets;"
+		    "elif [ -x $XDG_RUNTIME_DIR/xpra/run-xpra ]; then $XDG_RUNTIME_DIR/xpra/run-xpra _proxy \"100\" \"--env=SSH_AGENT_UUID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\" --socket-dir=/home/someuser/.local/xpra-sockets;"
+		    "elif [ -x /usr/local/bin/xpra ]; then /usr/local/bin/xpra _proxy \"100\" \"--env=SSH_AGENT_UUID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\" --socket-dir=/home/someuser/.local/xpra-sockets;"
+		    "elif [ -x ~/.xpra/run-xpra ]; then ~/.xpra/run-xpra _proxy \"100\" \"--env=SSH_AGENT_UUID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\" --socket-dir=/home/someuser/.local/xpra-sockets;"
+		    "elif [ -x Xpra_cmd.exe ]; then Xpra_cmd.exe _proxy \"100\" \"--env=SSH_AGENT_UUID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\" --socket-dir=/home/someuser/.local/xpra-sockets;"
+		    "else echo \"no run-xpra command found\"; exit 1; fi'", 100),
 		/* P6 */
 		REFUSE("xpra _proxy :1; rm -rf ~", REASON_SHELL_SYNTAX),
 		REFUSE("xpra _proxy :1 && id", REASON_SHELL_SYNTAX),

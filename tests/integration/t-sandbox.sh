@@ -8,7 +8,7 @@ tmp_setup
 command -v strace >/dev/null || skip "no strace"
 host=$(hostname)
 mkdir -m 700 "$T/s"
-$PY "$FAKESERVER" --socket "$T/s/$host-61" --mode echo --accept 4 &
+$PY "$FAKESERVER" --socket "$T/s/$host-61" --mode echo --accept 5 &
 track_pid $!
 wait_for_socket "$T/s/$host-61" || fail "fake server"
 export SSH_ORIGINAL_COMMAND='"/usr/bin/xpra" "_proxy" "61"'
@@ -60,4 +60,22 @@ printf 'z' | strace -qq -o /dev/null \
     "$XPRA_PROXY" --restricted --socket-dirs="$T/s" >"$T/out4" 2>"$T/err4" ||
     fail "without Landlock: exit $? ($(cat "$T/err4"))"
 [ "$(cat "$T/out4")" = z ] || fail "without Landlock: output"
+# 5. socket stdio (inetd-style): the relay's private pipe is made after
+# the filter is in place
+$PY - "$XPRA_PROXY" "$T/s" <<'PYEOF' || fail "restricted relay over socket stdio"
+import os, socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen([sys.argv[1], "--restricted", "--socket-dirs=" + sys.argv[2]],
+                     stdin=b, stdout=b)
+b.close()
+a.sendall(b"over a socket")
+a.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    d = a.recv(4096)
+    if not d:
+        break
+    got += d
+sys.exit(0 if p.wait(timeout=20) == 0 and got == b"over a socket" else 1)
+PYEOF
 say "sandbox on, no exec, no child, fd set $fds; seccomp-less kernel warned"
