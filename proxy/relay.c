@@ -514,10 +514,12 @@ relay_loop(struct relay *r, const sigset_t *waitmask)
 {
 	struct pollfd pfd[PFD_COUNT];
 	struct timespec ts, *tp;
+	unsigned int wakeups = 0;
 	int timeout, n, e;
 
 	for (;;) {
-		if ((r->res->signo = signals_caught()) != 0)
+		if ((r->res->signo = ++wakeups % RELAY_SIGNAL_CHECK == 0 ?
+		    signals_pending() : signals_caught()) != 0)
 			return -EINTR;
 		build_pollfds(r, pfd);
 		timeout = poll_timeout(r);

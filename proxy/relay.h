@@ -16,6 +16,7 @@
 #define RELAY_IDLE_SHRINK_MS	2000	/* idle this long: shrink back */
 #define RELAY_BURST		16	/* calls per direction per wakeup */
 #define RELAY_SOCK_SNDBUF	(1 << 20)	/* asked of the server socket */
+#define RELAY_SIGNAL_CHECK	64	/* wakeups between sigpending() calls */
 
 enum relay_mode {
 	RELAY_SPLICE,		/* stdio is a pipe: splice straight to/from the socket */

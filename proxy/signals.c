@@ -54,13 +54,15 @@ signals_init(sigset_t *ret_waitmask)
 int
 signals_caught(void)
 {
+	return caught;
+}
+
+int
+signals_pending(void)
+{
 	sigset_t pending;
 	size_t i;
 
-	/*
-	 * ppoll() delivers a blocked signal only when it would otherwise
-	 * wait: one that arrives while descriptors stay ready stays pending.
-	 */
 	if (caught == 0 && sigpending(&pending) == 0)
 		for (i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++)
 			if (sigismember(&pending, terminating[i]))

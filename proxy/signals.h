@@ -20,6 +20,13 @@ int	signals_init(sigset_t *ret_waitmask);
 int	signals_caught(void);
 
 /*
+ * Like signals_caught(), but also a blocked signal still pending:
+ * ppoll() delivers one only when it would otherwise wait, so a loop whose
+ * descriptors stay ready must look now and then (one system call).
+ */
+int	signals_pending(void);
+
+/*
  * Sleep ms milliseconds, or less if a terminating signal arrives.
  * Returns 0, or -EINTR when a signal was caught.
  */
