@@ -64,16 +64,29 @@ verdict_reason(enum sock_verdict v)
 	}
 }
 
-/* sockdir_lookup.skipped: trust failures are warnings, the rest debug. */
+/* Out of descriptors or memory: our failure, not the socket's. */
+static bool
+is_resource_error(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM ||
+	    err == ENOBUFS;
+}
+
+/*
+ * sockdir_lookup.skipped: trust failures are warnings, the rest debug.
+ * arg, if not NULL, is an int that keeps the first resource error seen.
+ */
 static void
 log_skipped(void *arg, const char *path, const struct sock_probe *p)
 {
 	struct log_fields f = LOG_FIELDS_INIT;
-	bool trust = p->verdict == SOCK_SYMLINK ||
+	bool resource = is_resource_error(p->err);
+	bool trust = !resource && (p->verdict == SOCK_SYMLINK ||
 	    p->verdict == SOCK_FOREIGN_OWNER ||
-	    p->verdict == SOCK_FOREIGN_PEER || p->verdict == SOCK_UNSAFE_DIR;
+	    p->verdict == SOCK_FOREIGN_PEER || p->verdict == SOCK_UNSAFE_DIR);
 
-	(void)arg;
+	if (resource && arg != NULL && *(int *)arg == 0)
+		*(int *)arg = p->err;
 	f.socket = path;
 	f.reason = verdict_reason(p->verdict);
 	f.errnum = p->err;
@@ -117,6 +130,8 @@ static bool
 keep_waiting(int r, const struct sockdir_lookup *l, bool *saw_starting,
     int64_t deadline)
 {
+	if (l->arg != NULL && *(const int *)l->arg != 0)
+		return false;	/* out of descriptors or memory */
 	if (r == -ECONNREFUSED && may_be_starting(l->newest_stale))
 		*saw_starting = true;
 	else if (r != -ENOENT)
@@ -146,6 +161,9 @@ connect_named(const struct proxy_opts *o, const struct display *d,
 		return fd;
 	if (fd == -ENOMEM)
 		return -no_session(label, EX_OSERR, "out of memory");
+	if (l->arg != NULL && *(const int *)l->arg != 0)
+		return -no_session(label, EX_OSERR, "cannot connect to display "
+		    "%s: %s", label, strerror(*(const int *)l->arg));
 	return -no_session(label, fd == -EACCES ? EX_NOPERM : EX_UNAVAILABLE,
 	    "cannot find live server for display %s", label);
 }
@@ -174,6 +192,9 @@ connect_picked(const struct context *ctx, const struct proxy_opts *o,
 	    o->connect_timeout_ms, &p)) >= 0)
 		return r;
 	log_skipped(NULL, l->path, &p);
+	if (is_resource_error(p.err))
+		return -no_session(NULL, EX_OSERR, "cannot connect to %s: %s",
+		    l->path, strerror(p.err));
 	return -no_session(NULL, sock_state_of(p.verdict) == SOCK_INACCESSIBLE ?
 	    EX_NOPERM : EX_UNAVAILABLE, "cannot connect to %s: %s", l->path,
 	    verdict_reason(p.verdict));
@@ -229,8 +250,9 @@ static int
 run_relay(const struct context *ctx, const struct proxy_opts *o,
     const struct display *d, const sigset_t *waitmask)
 {
+	int resource_err = 0;	/* log_skipped's arg */
 	struct sockdir_lookup l = { &ctx->dirs, ctx->host, ctx->user.uid,
-	    o->connect_timeout_ms, log_skipped, NULL, "", 0, false };
+	    o->connect_timeout_ms, log_skipped, &resource_err, "", 0, false };
 	struct relay_result res;
 	char label[PATH_MAX];
 	int64_t started = usec_now();
@@ -377,7 +399,8 @@ run_simple(const struct proxy_opts *o)
 	if (o->command == CMD_HELP)
 		fputs(usage_text, stdout);
 	else if (o->command == CMD_VERSION)
-		printf("xpra-proxy %s\n", XPRA_PROXY_VERSION);
+		printf("xpra-proxy %s%s\n", XPRA_PROXY_VERSION, XP_SANDBOX ?
+		    "" : " (sandbox disabled at build time)");
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 }
 
@@ -411,43 +434,64 @@ sanitise_stdio(void)
 	return 0;
 }
 
+/* list, or relay to a session, as the user asked (not restricted mode). */
+static int
+run_unrestricted(struct proxy_opts *o, const sigset_t *waitmask)
+{
+	struct context ctx;
+	int r, status;
+
+	log_ignored(o);
+	if ((r = context_init(&ctx, o, XPRA_CONF_DIR)) < 0) {
+		log_error("cannot start: %s", strerror(-r));
+		return EX_OSERR;
+	}
+	if (o->command == CMD_LIST)
+		status = run_list(&ctx, o);
+	else
+		status = run_relay(&ctx, o, &o->display, waitmask);
+	context_free(&ctx);
+	return status;
+}
+
+/* The parsed command line's work, from start to exit status. */
+static int
+run_command(struct proxy_opts *o)
+{
+	sigset_t waitmask;
+	int r;
+
+	if (o->command != CMD_RELAY && o->command != CMD_LIST)
+		return run_simple(o);
+	if ((o->restricted && (r = sandbox_prepare()) < 0) ||
+	    (r = signals_init(&waitmask)) < 0) {
+		log_error("cannot start: %s", strerror(-r));
+		return EX_OSERR;
+	}
+	if (o->restricted)
+		return run_restricted(o, &waitmask);
+	return run_unrestricted(o, &waitmask);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct proxy_opts o;
-	struct context ctx;
-	sigset_t waitmask;
 	char err[CLI_ERR_MAX];
 	int r, status;
 
 	if (sanitise_stdio() < 0)
 		return EX_OSERR;
+	closefrom(STDERR_FILENO + 1);
 	cli_init(&o);
 	if ((r = cli_parse(argc, argv, &o, err, sizeof(err))) < 0) {
 		fprintf(stderr, "xpra-proxy: %s\n%s", r == -ENOMEM ?
 		    "out of memory" : err, "try 'xpra-proxy --help'\n");
-		return r == -ENOMEM ? EX_OSERR : EX_USAGE;
+		status = r == -ENOMEM ? EX_OSERR : EX_USAGE;
+	} else {
+		log_init((enum log_level)o.verbosity);
+		status = run_command(&o);
 	}
-	log_init((enum log_level)o.verbosity);
-	if (o.command != CMD_RELAY && o.command != CMD_LIST)
-		return run_simple(&o);
-	if ((o.restricted && (r = sandbox_prepare()) < 0) ||
-	    (r = signals_init(&waitmask)) < 0) {
-		log_error("cannot start: %s", strerror(-r));
-		return EX_OSERR;
-	}
-	if (o.restricted)
-		return run_restricted(&o, &waitmask);
-	log_ignored(&o);
-	if ((r = context_init(&ctx, &o, XPRA_CONF_DIR)) < 0) {
-		log_error("cannot start: %s", strerror(-r));
-		return EX_OSERR;
-	}
-	if (o.command == CMD_LIST)
-		status = run_list(&ctx, &o);
-	else
-		status = run_relay(&ctx, &o, &o.display, &waitmask);
-	context_free(&ctx);
 	cli_free(&o);
 	return status;
 }

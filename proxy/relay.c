@@ -334,38 +334,50 @@ pump_close(struct pump *p)
 /* The client's stdio flags, restored before we let go of them. */
 struct stdio_flags {
 	int	fd[2];
-	int	saved[2];
+	int	saved[2];	/* as we found them */
+	bool	changed[2];	/* O_NONBLOCK added by us */
 };
 
+/* Buffered modes need non-blocking stdio: fd[i] gets it, once. */
+static int
+stdio_nonblock(struct stdio_flags *f, int i)
+{
+	if (f->changed[i])
+		return 0;
+	if (fcntl(f->fd[i], F_SETFL, f->saved[i] | O_NONBLOCK) < 0)
+		return -errno;
+	f->changed[i] = true;
+	return 0;
+}
+
 /*
- * Buffered modes need non-blocking stdio.  Both flags are saved before
- * either is changed: fds 0 and 1 may share one file description.
+ * Both flags are saved before either is changed (fds 0 and 1 may share
+ * one file description), also for a pump that splices: it may fall back
+ * to read/write later (run_pump), and then needs non-blocking stdio too.
  */
 static int
-stdio_nonblock(struct stdio_flags *f, int in, int out, const struct pump *up,
+stdio_setup(struct stdio_flags *f, int in, int out, const struct pump *up,
     const struct pump *down)
 {
-	bool change[2] = { up->mode != RELAY_SPLICE, down->mode != RELAY_SPLICE };
-	int i;
+	int i, e;
 
 	f->fd[0] = in;
 	f->fd[1] = out;
 	for (i = 0; i < 2; i++)
-		if (change[i] && (f->saved[i] = fcntl(f->fd[i], F_GETFL)) < 0)
+		if ((f->saved[i] = fcntl(f->fd[i], F_GETFL)) < 0)
 			return -errno;
-	for (i = 0; i < 2; i++)
-		if (change[i] && fcntl(f->fd[i], F_SETFL, f->saved[i] |
-		    O_NONBLOCK) < 0)
-			return -errno;
+	if ((up->mode != RELAY_SPLICE && (e = stdio_nonblock(f, 0)) < 0) ||
+	    (down->mode != RELAY_SPLICE && (e = stdio_nonblock(f, 1)) < 0))
+		return e;
 	return 0;
 }
 
 static void
 stdio_restore(struct stdio_flags *f, int i)
 {
-	if (f->saved[i] >= 0)
+	if (f->changed[i])
 		(void)fcntl(f->fd[i], F_SETFL, f->saved[i]);
-	f->saved[i] = -1;
+	f->changed[i] = false;
 }
 
 /* The server's stream ended: let the client see EOF on stdout. */
@@ -466,9 +478,14 @@ shrink_idle_pipes(struct relay *r)
 static int
 run_pump(struct relay *r, struct pump *p)
 {
+	enum relay_mode was = p->mode;
 	int e;
 
-	if ((e = pump_run(p)) >= 0)
+	/* Fell back from splice: read/write must not block on stdio. */
+	if ((e = pump_run(p)) >= 0 && p->mode != was &&
+	    (e = stdio_nonblock(&r->flags, p == &r->up ? 0 : 1)) < 0)
+		p->err_where = p == &r->up ? p->in_name : p->out_name;
+	if (e >= 0)
 		return 0;
 	if (e != -EPIPE && e != -ECONNRESET) {
 		r->res->err_where = p->err_where;
@@ -556,11 +573,10 @@ relay_run(int in, int out, int sock, const sigset_t *waitmask,
 	r.up.in_name = "stdin";
 	r.up.out_name = r.down.in_name = "socket";
 	r.down.out_name = "stdout";
-	r.flags.saved[0] = r.flags.saved[1] = -1;
 	r.up.pipe[0] = r.up.pipe[1] = r.down.pipe[0] = r.down.pipe[1] = -1;
 	if ((e = pump_open(&r.up, in, sock, in, up_buf)) < 0 ||
 	    (e = pump_open(&r.down, sock, out, out, down_buf)) < 0 ||
-	    (e = stdio_nonblock(&r.flags, in, out, &r.up, &r.down)) < 0)
+	    (e = stdio_setup(&r.flags, in, out, &r.up, &r.down)) < 0)
 		ret->err_where = "setup";
 	else
 		e = relay_loop(&r, waitmask);

@@ -4,17 +4,33 @@
 # Exit status: non-zero when any script failed.
 #
 # Env in: TOP (the checkout; default: this script's ..), XPRA_PROXY (the
-# binary under test; default $TOP/xpra-proxy).  A script exits 0 to pass,
+# binary under test; default $TOP/xpra-proxy), XP_VARIANT (asan or
+# valgrind for those runs; XP_VALGRIND the valgrind command: the scripts
+# then run the binary through a wrapper, tests/lib/valgrind.sh, and the
+# run fails if any of its logs is not empty).  A script exits 0 to pass,
 # 77 to skip, anything else fails.  On failure its output is shown (with
 # V=1, always).
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 XPRA_PROXY=${XPRA_PROXY:-$TOP/xpra-proxy}
-export TOP XPRA_PROXY
+XP_VARIANT=${XP_VARIANT:-}
+export TOP XPRA_PROXY XP_VARIANT
 
 pass=0 skipped=0 failed=0 failures=
 out=$(mktemp /tmp/xpx-integration.XXXXXX) || exit 1
-trap 'rm -f "$out"' EXIT
+vg=
+trap 'rm -f "$out"; [ -z "$vg" ] || rm -rf "$vg"' EXIT
+
+if [ "$XP_VARIANT" = valgrind ]; then
+	. "$TOP/tests/lib/valgrind.sh"
+	vg=$(mktemp -d /tmp/xpx-valgrind.XXXXXX) || exit 1
+	mkdir -m 1777 "$vg/logs" && chmod 755 "$vg" || exit 1
+	XP_VALGRIND_LOGS=$vg/logs XP_VALGRIND_BIN=$XPRA_PROXY
+	XP_VALGRIND_EXE=$(ls /usr/libexec/valgrind/memcheck-*-linux | head -n 1)
+	valgrind_wrapper "$XPRA_PROXY" "$vg/xpra-proxy" || exit 1
+	XPRA_PROXY=$vg/xpra-proxy
+	export XP_VALGRIND XP_VALGRIND_LOGS XP_VALGRIND_BIN XP_VALGRIND_EXE
+fi
 
 shopt -s nullglob
 scripts=("$TOP"/tests/integration/t-*.sh)
@@ -45,5 +61,12 @@ for t in "${scripts[@]}"; do
 done
 
 echo "integration: $pass passed, $skipped skipped, $failed failed"
+if [ -n "$vg" ]; then
+	runs=$(ls "$vg/logs" | wc -l)
+	dirty=$(find "$vg/logs" -type f -size +0 | wc -l)
+	find "$vg/logs" -type f -size +0 | head -n 5 | xargs -r head -n 60
+	echo "valgrind: $runs runs of the binary, $dirty with errors"
+	[ "$dirty" = 0 ] || { failed=$((failed + 1)); failures="$failures valgrind"; }
+fi
 [ "$failed" = 0 ] || { echo "failed:$failures"; exit 1; }
 exit 0

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 tmp_setup
 command -v strace >/dev/null || skip "no strace"
+sandboxed || skip "built without its sandbox (SANDBOX=0)"
 host=$(hostname)
 mkdir -m 700 "$T/s"
 $PY "$FAKESERVER" --socket "$T/s/$host-61" --mode echo --accept 5 &

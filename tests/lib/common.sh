@@ -82,13 +82,35 @@ as_user() {
 }
 
 # A copy of the binary any test user can execute (the checkout may be
-# under a 0700 home in CI).
+# under a 0700 home in CI); under check-valgrind, a copy of the real
+# binary and a wrapper in front of it.
 install_proxy_copy() {
 	mkdir -p "$T/bin"
-	cp "$XPRA_PROXY" "$T/bin/xpra-proxy"
+	if [ -n "${XP_VALGRIND_BIN:-}" ]; then
+		. "$TOP/tests/lib/valgrind.sh"
+		cp "$XP_VALGRIND_BIN" "$T/bin/xpra-proxy.bin" &&
+		    chmod 755 "$T/bin/xpra-proxy.bin" &&
+		    valgrind_wrapper "$T/bin/xpra-proxy.bin" \
+		    "$T/bin/xpra-proxy" || fail "valgrind wrapper"
+	else
+		cp "$XPRA_PROXY" "$T/bin/xpra-proxy"
+	fi
 	chmod 755 "$T/bin" "$T/bin/xpra-proxy"
 	PROXY_COPY=$T/bin/xpra-proxy
 }
+
+# variant_skip NAME REASON: skip this script in the check-NAME run
+# (asan, valgrind), for REASON.
+variant_skip() {
+	[ "${XP_VARIANT:-}" = "$1" ] && skip "not under check-$1: $2"
+	return 0
+}
+
+# in_variant NAME: this is the check-NAME run (case-level skips).
+in_variant() { [ "${XP_VARIANT:-}" = "$1" ]; }
+
+# sandboxed: the binary was built with its sandbox (not SANDBOX=0).
+sandboxed() { ! "$XPRA_PROXY" --version | grep -q 'sandbox disabled'; }
 
 # wait_for_socket PATH [TENTHS]: until PATH is a socket.
 wait_for_socket() {
@@ -255,4 +277,45 @@ px_failed() {
 		return 0
 	fi
 	return 1
+}
+
+# --- what every run must also show (security.md §6.4 R14) -------------------
+
+PROCWATCH=$TOP/tests/lib/procwatch.py
+WATCH_MAX_RSS_KB=${WATCH_MAX_RSS_KB:-16384}
+
+# watch_start PID [EXE]: watch PID from outside (procwatch.py) until it is
+# gone, once it runs EXE (default $PROXY_COPY, else $XPRA_PROXY); the
+# report lands in $T/watch.PID.  Start it right after starting PID, which
+# may still be a launcher that execs into EXE (setpriv, env, not timeout).
+watch_start() {
+	local exe=${2:-${PROXY_COPY:-$XPRA_PROXY}}
+	[ -n "${XP_VALGRIND_EXE:-}" ] && exe=$XP_VALGRIND_EXE
+	"$PY" "$PROCWATCH" "$1" "$exe" >"$T/watch.$1" 2>&1 &
+	_watch_pid=$!
+	track_pid $_watch_pid
+}
+
+# watch_check CASE PID [MAX_FDS]: after PID is gone, its report showed one
+# thread, no child, no exec, at most MAX_FDS (default 6: stdio, the
+# socket, two pipes) descriptors and a peak RSS under WATCH_MAX_RSS_KB;
+# `bad CASE` otherwise.  Under valgrind only threads, children and exec
+# are checked (valgrind holds descriptors and memory of its own).
+watch_check() {
+	local c=$1 r max=${3:-6} v n
+	wait "$_watch_pid" 2>/dev/null
+	r=$(cat "$T/watch.$2" 2>/dev/null)
+	case $r in
+	samples=0*|'') bad "$c" "not watched: $r"; return 1;;
+	esac
+	for v in threads_max:1 children_max:0 exe_changed:0; do
+		n=$(sed -n "s/.*${v%%:*}=\([0-9]*\).*/\1/p" <<<"$r")
+		[ "$n" = "${v#*:}" ] || { bad "$c" "${v%%:*}=$n: $r"; return 1; }
+	done
+	[ -n "${XP_VALGRIND_EXE:-}" ] && return 0
+	n=$(sed -n 's/.*fds_max=\([0-9]*\).*/\1/p' <<<"$r")
+	[ "$n" -le "$max" ] || { bad "$c" "$n descriptors: $r"; return 1; }
+	n=$(sed -n 's/.*rss_max_kb=\([0-9]*\).*/\1/p' <<<"$r")
+	[ "$n" -le "$WATCH_MAX_RSS_KB" ] || { bad "$c" "RSS $n kB: $r"; return 1; }
+	return 0
 }

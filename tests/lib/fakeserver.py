@@ -8,10 +8,16 @@ other and, per connection, in --mode:
            input; then write "<in-count> <in-sha256> <out-sha256>" to --report
   silent   accept and read, never send; close on the client's EOF
   close    send --send bytes then close at once (no reading)
-  halfclose send --send bytes, shutdown(SHUT_WR), then echo what arrives
+  halfclose send --send bytes, shutdown(SHUT_WR), then read until EOF
+  reset    send --send bytes, wait for the client's first bytes, then close
+           leaving them unread (the peer sees ECONNRESET)
+  kill     send --send bytes, then SIGKILL itself (no close, no unlink)
+  stall    send --send bytes, then neither read nor close until killed
+  noaccept listen and never accept (--backlog 0 fills the queue at once)
+--delay S waits S seconds after each accept before the mode starts.
 Writes its PID to --pidfile once listening.  Exits after the last connection.
 """
-import argparse, hashlib, os, random, socket, sys, threading
+import argparse, hashlib, os, random, signal, socket, sys, threading, time
 
 def stream(seed, n):
     rng = random.Random(seed)
@@ -56,6 +62,19 @@ def serve(conn, a):
     elif a.mode == "close":
         for chunk in stream(a.seed, a.send):
             conn.sendall(chunk)
+    elif a.mode == "reset":
+        for chunk in stream(a.seed, a.send):
+            conn.sendall(chunk)
+        conn.recv(1, socket.MSG_PEEK)
+    elif a.mode == "kill":
+        for chunk in stream(a.seed, a.send):
+            conn.sendall(chunk)
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif a.mode == "stall":
+        for chunk in stream(a.seed, a.send):
+            conn.sendall(chunk)
+        while True:
+            signal.pause()
     elif a.mode == "halfclose":
         for chunk in stream(a.seed, a.send):
             conn.sendall(chunk)
@@ -75,17 +94,23 @@ def main():
     p.add_argument("--report")
     p.add_argument("--pidfile")
     p.add_argument("--accept", type=int, default=1)
+    p.add_argument("--backlog", type=int, default=8)
+    p.add_argument("--delay", type=float, default=0)
     p.add_argument("--mode-bits", type=lambda s: int(s, 8), default=0o600)
     a = p.parse_args()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(a.socket)
     os.chmod(a.socket, a.mode_bits)
-    s.listen(8)
+    s.listen(a.backlog)
     if a.pidfile:
         with open(a.pidfile, "w") as f:
             f.write("%d\n" % os.getpid())
+    if a.mode == "noaccept":
+        while True:
+            signal.pause()
     for _ in range(a.accept):
         conn, _ = s.accept()
+        time.sleep(a.delay)
         serve(conn, a)
     s.close()
     os.unlink(a.socket)

@@ -1,0 +1,296 @@
+#!/bin/bash
+# t-faults-stream.sh - stream and I/O faults (security.md §6.4, R1-R5,
+# R11-R13, and S9 with a real full backlog): the real binary between pipes
+# (as under sshd) and tests/lib/fakeserver.py, which sends then closes,
+# half-closes, resets, is killed, stops reading or never accepts; clients
+# that stop reading or close early.  Each case checks the exit status and
+# the bytes, and every run is watched from outside (R14: one thread, no
+# child, no exec, at most 6 descriptors, bounded memory).
+. "$(dirname "$0")/../lib/common.sh"
+tmp_setup
+need_root
+install_proxy_copy
+fake_setup
+P=$PROXY_COPY
+host=$(hostname)
+mkd root 700 "$T/s"
+disp=200
+# the server waits a little after accepting, so that even the short runs
+# live long enough to be watched
+SERVE_OPTS=(--delay 0.3)
+
+# Under valgrind the bulk cases move less (every system call is slower).
+BIG=$((1 << 30))
+in_variant valgrind && BIG=$((64 << 20))
+
+# next_display: a fresh display number in $d for each case.
+next_display() { disp=$((disp + 1)); d=$disp; }
+
+# expected SEED N FILE: the first N bytes fakeserver.py sends with SEED.
+expected() {
+	"$PY" - "$1" "$2" "$3" <<'PYEOF'
+import random, sys
+rng, n = random.Random(int(sys.argv[1])), int(sys.argv[2])
+with open(sys.argv[3], "wb") as f:
+    while n > 0:
+        k = min(n, 1 << 16)
+        f.write(rng.randbytes(k))
+        n -= k
+PYEOF
+}
+
+# is_prefix CASE FILE SEED: FILE is the start of what the server with
+# SEED sends (byte-exact, possibly shorter).
+is_prefix() {
+	local n; n=$(stat -c %s "$2")
+	expected "$3" "$n" "$T/expect"
+	cmp -s "$2" "$T/expect" || { bad "$1" "output differs from the stream"; return 1; }
+}
+
+# start CASE ARGS... (stdin and stdout redirected by the caller): the
+# binary on :$d in the background, watched; sets PID.
+start() {
+	local c=$1; shift
+	"$P" --socket-dir="$T/s" "$@" ":$d" <&0 2>"$T/err.$c" &
+	PID=$!
+	watch_start $PID
+}
+
+# finish CASE [TENTHS]: wait for PID (at most TENTHS/10 s, default 30 s;
+# killed and `bad` if it hangs), set RC and check the watch report.
+finish() {
+	local c=$1 n=${2:-150}
+	if ! wait_gone "$PID" "$n"; then
+		kill -KILL "$PID" 2>/dev/null
+		bad "$c" "hung (killed); stderr: $(head -c 200 "$T/err.$c")"
+	fi
+	wait "$PID"; RC=$?
+	watch_check "$c" "$PID"
+}
+
+# rc_in CASE STATUSES: RC matches the regex STATUSES, else `bad`.
+rc_in() {
+	[[ "$RC" =~ ^($2)$ ]] && return 0
+	bad "$1" "exit $RC, expected $2; stderr: $(head -c 200 "$T/err.$1")"
+	return 1
+}
+
+# cpu_ticks PID: user+system clock ticks PID has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# hold_open FIFO: a writer that keeps FIFO open, sending nothing, until
+# $T/go.FIFO exists; then it writes the contents of that file and exits.
+hold_open() {
+	local f=$1
+	mkfifo "$f"
+	( while [ ! -e "$f.go" ]; do sleep 0.05; done; cat "$f.go" ) >"$f" &
+	track_pid $!
+	HOLDER=$!
+}
+
+# exchange CASE UP DOWN: UP random bytes from the client while the
+# server sends DOWN at the same time; both sides' byte counts and sha256
+# must match, exit 0.
+exchange() {
+	local c=$1 up=$2 down=$3 rep
+	next_display
+	serve root "$T/s/$host-$d" --mode exchange --send "$down" \
+	    --seed "$d" --report "$T/rep.$c"
+	mkfifo "$T/o.$c"
+	sha256sum <"$T/o.$c" >"$T/osha.$c" &
+	local sp=$!
+	start "$c" >"$T/o.$c" \
+	    < <(head -c "$up" /dev/urandom | tee >(sha256sum >"$T/isha.$c"))
+	finish "$c" 600
+	wait "$sp"
+	wait_pidfile "$T/isha.$c"
+	rc_in "$c" 0 || return
+	wait_pidfile "$T/rep.$c" || { bad "$c" "no server report"; return; }
+	read -r n ish osh <"$T/rep.$c"
+	[ "$n" = "$up" ] || { bad "$c" "server got $n bytes of $up"; return; }
+	[ "$ish" = "$(cut -d' ' -f1 "$T/isha.$c")" ] ||
+	    { bad "$c" "client->server bytes differ"; return; }
+	[ "$osh" = "$(cut -d' ' -f1 "$T/osha.$c")" ] ||
+	    { bad "$c" "server->client bytes differ"; return; }
+	say "$c: $up up, $down down, byte-exact"
+}
+
+# --- R1/R12: byte-exact, random (garbage) bytes, edge sizes, both ways --
+for n in 0 1 65535 65536 65537; do
+	exchange "R1-$n-bytes" "$n" "$n"
+done
+exchange "R1-R12-big-both-ways" "$BIG" "$BIG"
+
+# --- R2: client EOF first; the server's data still all arrives ----------
+exchange "R2-client-eof-first" 1000 $((32 << 20))
+
+# --- R3: the server closes first, with the client still open ------------
+c=R3-server-closes; next_display
+serve root "$T/s/$host-$d" --mode close --send $((1 << 20)) --seed "$d"
+hold_open "$T/i.$c"
+start "$c" <"$T/i.$c" >"$T/o.$c"
+finish "$c"
+rc_in "$c" 0 && [ "$(stat -c %s "$T/o.$c")" = $((1 << 20)) ] &&
+    is_prefix "$c" "$T/o.$c" "$d" || bad "$c" "not all of 1 MiB arrived"
+touch "$T/i.$c.go"
+
+# R3: half-close: stdout ends at the server's EOF while the client goes
+# on sending; the client's later bytes still reach the server.
+c=R3-server-half-closes; next_display
+serve root "$T/s/$host-$d" --mode halfclose --send $((1 << 20)) --seed "$d"
+hold_open "$T/i.$c"
+mkfifo "$T/o.$c"
+cat <"$T/o.$c" >"$T/of.$c" &
+catpid=$!
+start "$c" <"$T/i.$c" >"$T/o.$c"
+wait_gone $catpid 50 || bad "$c" "stdout still open after the server's EOF"
+alive "$PID" || bad "$c" "exited before the client's EOF"
+printf 'later bytes' >"$T/i.$c.go"
+finish "$c"
+rc_in "$c" 0
+[ "$(stat -c %s "$T/of.$c")" = $((1 << 20)) ] ||
+    bad "$c" "stdout has $(stat -c %s "$T/of.$c") bytes"
+
+# R3: reset: the server closes with the client's bytes unread.
+c=R3-server-resets; next_display
+serve root "$T/s/$host-$d" --mode reset --send 65536 --seed "$d"
+hold_open "$T/i.$c"
+start "$c" <"$T/i.$c" >"$T/o.$c"
+printf 'unread by the server' >"$T/i.$c.go"
+finish "$c"
+rc_in "$c" '0|74'
+is_prefix "$c" "$T/o.$c" "$d"
+
+# R3: the server sends, then is SIGKILLed: what it sent still arrives.
+c=R3-server-killed-after-send; next_display
+serve root "$T/s/$host-$d" --mode kill --send $((1 << 20)) --seed "$d"
+hold_open "$T/i.$c"
+start "$c" <"$T/i.$c" >"$T/o.$c"
+finish "$c"
+rc_in "$c" '0|74'
+[ "$(stat -c %s "$T/o.$c")" = $((1 << 20)) ] && is_prefix "$c" "$T/o.$c" "$d" ||
+    bad "$c" "$(stat -c %s "$T/o.$c") bytes of 1 MiB"
+touch "$T/i.$c.go"
+
+# R3: the server is SIGKILLed by someone else in the middle of a stream.
+c=R3-server-killed-mid-stream; next_display
+serve root "$T/s/$host-$d" --mode exchange --send $((8 << 30)) --seed "$d"
+hold_open "$T/i.$c"
+start "$c" <"$T/i.$c" >"$T/o.$c"
+sleep 0.5
+kill -KILL "$SRV_PID"
+finish "$c" 50
+rc_in "$c" '0|74'
+[ -s "$T/o.$c" ] && is_prefix "$c" "$T/o.$c" "$d" ||
+    bad "$c" "no stream before the kill"
+touch "$T/i.$c.go"
+
+# --- R4: the client stops reading and goes away -----------------------
+for how in head sleep; do
+	c=R4-stdout-reader-gone-$how; next_display
+	serve root "$T/s/$host-$d" --mode close --send $((256 << 20)) \
+	    --seed "$d"
+	hold_open "$T/i.$c"
+	if [ $how = head ]; then
+		start "$c" <"$T/i.$c" > >(head -c 1000 >"$T/o.$c")
+	else
+		start "$c" <"$T/i.$c" > >(sleep 0.5)
+	fi
+	finish "$c" 50
+	rc_in "$c" '0|74'
+	[ $how = sleep ] || [ "$(stat -c %s "$T/o.$c")" = 1000 ] ||
+	    bad "$c" "head got $(stat -c %s "$T/o.$c") bytes"
+	# the server sees the relay gone at once (its send fails)
+	wait_gone "$SRV_PID" 25 || bad "$c" "server still writing to a dead relay"
+	touch "$T/i.$c.go"
+done
+
+# --- R5: one direction stalled, the other keeps moving ------------------
+# The server never reads while the client floods; the server's 8 MiB still
+# come through, and the relay's memory stays bounded (watch_check).
+c=R5-server-stops-reading; next_display
+serve root "$T/s/$host-$d" --mode stall --send $((8 << 20)) --seed "$d"
+start "$c" >"$T/o.$c" < <(head -c $((256 << 20)) /dev/zero)
+for _ in $(seq 100); do
+	[ "$(stat -c %s "$T/o.$c")" = $((8 << 20)) ] && break
+	sleep 0.1
+done
+[ "$(stat -c %s "$T/o.$c")" = $((8 << 20)) ] ||
+    bad "$c" "only $(stat -c %s "$T/o.$c") of 8 MiB while c->s was stalled"
+t0=$(cpu_ticks "$PID"); sleep 2; t1=$(cpu_ticks "$PID")
+[ $((t1 - t0)) -le 10 ] || bad "$c" "spins while stalled: $((t1 - t0)) ticks in 2 s"
+kill -KILL "$SRV_PID"
+finish "$c" 50
+rc_in "$c" '0|74'
+is_prefix "$c" "$T/o.$c" "$d"
+
+# The client never reads its stdout while it floods an echo server: every
+# buffer fills, the relay waits without spinning, and ends when the
+# reader goes.
+c=R5-client-stops-reading; next_display
+serve root "$T/s/$host-$d" --mode echo
+mkfifo "$T/o.$c"
+sleep 600 <"$T/o.$c" &
+sleeper=$!; track_pid $sleeper
+start "$c" >"$T/o.$c" < <(head -c $((256 << 20)) /dev/zero)
+sleep 1
+t0=$(cpu_ticks "$PID"); sleep 2; t1=$(cpu_ticks "$PID")
+[ $((t1 - t0)) -le 10 ] || bad "$c" "spins while blocked: $((t1 - t0)) ticks in 2 s"
+alive "$PID" || bad "$c" "gave up while merely blocked"
+kill -KILL $sleeper
+finish "$c" 50
+rc_in "$c" '0|74'
+
+# --- R11: SIGTERM, SIGHUP, SIGINT in the middle of a stream -------------
+for sig in TERM HUP INT; do
+	c=R11-SIG$sig-mid-stream; next_display
+	serve root "$T/s/$host-$d" --mode exchange --send $((8 << 30)) \
+	    --seed "$d"
+	start "$c" >/dev/null < <(head -c $((8 << 30)) /dev/zero)
+	sleep 0.5
+	kill -$sig "$PID"
+	finish "$c" 25
+	rc_in "$c" $((128 + $(kill -l $sig)))
+	kill -KILL "$SRV_PID" 2>/dev/null
+done
+
+# --- R13: a long idle session: no wake-ups, no time-out ------------------
+c=R13-idle; next_display
+serve root "$T/s/$host-$d" --mode echo
+hold_open "$T/i.$c"
+start "$c" <"$T/i.$c" >"$T/o.$c"
+sleep 3		# past the 2 s pipe-shrink timer
+sw0=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$PID/status")
+t0=$(cpu_ticks "$PID"); sleep 5; t1=$(cpu_ticks "$PID")
+sw1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$PID/status")
+[ $((t1 - t0)) -le 1 ] || bad "$c" "$((t1 - t0)) CPU ticks in 5 idle seconds"
+[ $((sw1 - sw0)) -le 2 ] || bad "$c" "$((sw1 - sw0)) wake-ups in 5 idle seconds"
+alive "$PID" || bad "$c" "an idle session ended"
+printf 'still here' >"$T/i.$c.go"
+finish "$c"
+rc_in "$c" 0
+[ "$(cat "$T/o.$c")" = "still here" ] || bad "$c" "echo after idle: $(cat "$T/o.$c")"
+
+# --- S9: a full backlog (the server never accepts): a bounded connect ---
+c=S9-backlog-full; next_display
+serve root "$T/s/$host-$d" --mode noaccept --backlog 0
+# fill the queue: connections nobody accepts, held by one process
+"$PY" -c 'import socket, sys, time
+held = []
+for _ in range(4):
+    s = socket.socket(socket.AF_UNIX); s.setblocking(False)
+    try: s.connect(sys.argv[1])
+    except BlockingIOError: break
+    held.append(s)
+print(len(held), flush=True); time.sleep(600)' "$T/s/$host-$d" >"$T/held" &
+track_pid $!
+wait_pidfile "$T/held"
+t0=$(now)
+start "$c" --connect-timeout=1 --wait=1 </dev/null >"$T/o.$c"
+finish "$c" 50
+rc_in "$c" 69
+[ -s "$T/o.$c" ] && bad "$c" "stdout not empty"
+[ "$(wc -l <"$T/err.$c")" = 1 ] || bad "$c" "not one line: $(cat "$T/err.$c")"
+say "$c: refused after $(since "$t0") s"
+
+cases_done

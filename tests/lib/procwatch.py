@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""procwatch.py - watch one process from outside until it is gone, and
+report what security.md §6.4 R14 asks of every run.
+
+    procwatch.py PID EXE [INTERVAL_MS]
+
+Waits (up to 5 s) until /proc/PID/exe is EXE (the launcher chain such as
+setpriv and env execs into it), then samples every INTERVAL_MS (default
+20) until PID exits or turns zombie.  Prints one line on stdout:
+
+    samples=N threads_max=T children_max=C fds_max=F rss_max_kb=K
+    exe_changed=0|1 fd_kinds=pipe,socket,...
+
+exe_changed=1 means PID ran some other program after EXE (an exec).
+fd_kinds lists the kinds of descriptor ever seen (pipe, socket, null,
+tty, file, anon).  Exit 0, or 2 if PID never became EXE.
+"""
+import os, sys, time
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+def exe_of(pid):
+    try:
+        return os.readlink("/proc/%d/exe" % pid)
+    except OSError:
+        return None
+
+def gone(pid):
+    st = read("/proc/%d/stat" % pid)
+    return st is None or st.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+def kind(target):
+    if target.startswith("pipe:"):
+        return "pipe"
+    if target.startswith("socket:"):
+        return "socket"
+    if target.startswith("anon_inode:"):
+        return "anon"
+    if target == "/dev/null":
+        return "null"
+    if target.startswith("/dev/pts/") or target.startswith("/dev/tty"):
+        return "tty"
+    return "file"
+
+def children(pid):
+    n = 0
+    try:
+        tasks = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return 0
+    for t in tasks:
+        c = read("/proc/%d/task/%s/children" % (pid, t))
+        if c:
+            n += len(c.split())
+    return n
+
+def main():
+    pid, exe = int(sys.argv[1]), os.path.realpath(sys.argv[2])
+    interval = (int(sys.argv[3]) if len(sys.argv) > 3 else 20) / 1000.0
+    deadline = time.monotonic() + 5
+    while exe_of(pid) != exe:
+        if gone(pid) or time.monotonic() > deadline:
+            print("samples=0 never became %s" % exe)
+            return 2
+        time.sleep(0.002)
+    r = dict(samples=0, threads_max=0, children_max=0, fds_max=0,
+             rss_max_kb=0, exe_changed=0)
+    kinds = set()
+    while not gone(pid):
+        status = read("/proc/%d/status" % pid)
+        if status is None:
+            break
+        cur = exe_of(pid)
+        if cur is not None and cur != exe:
+            r["exe_changed"] = 1
+        for line in status.splitlines():
+            k, _, v = line.partition(":")
+            if k == "Threads":
+                r["threads_max"] = max(r["threads_max"], int(v))
+            elif k == "VmHWM":
+                r["rss_max_kb"] = max(r["rss_max_kb"], int(v.split()[0]))
+        r["children_max"] = max(r["children_max"], children(pid))
+        try:
+            fds = os.listdir("/proc/%d/fd" % pid)
+        except OSError:
+            fds = []
+        r["fds_max"] = max(r["fds_max"], len(fds))
+        for fd in fds:
+            try:
+                kinds.add(kind(os.readlink("/proc/%d/fd/%s" % (pid, fd))))
+            except OSError:
+                pass
+        r["samples"] += 1
+        time.sleep(interval)
+    print(" ".join("%s=%d" % kv for kv in r.items()) +
+          " fd_kinds=" + ",".join(sorted(kinds)))
+    return 0
+
+if __name__ == "__main__":
+    sys.exit(main())

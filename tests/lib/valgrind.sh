@@ -1,0 +1,15 @@
+# valgrind.sh - the valgrind wrapper of `make check-valgrind` (sourced).
+#
+# XP_VALGRIND is the valgrind command line (the makefile's VALGRIND);
+# XP_VALGRIND_LOGS a world-writable directory that takes one log per run.
+
+# valgrind_wrapper BIN OUT: write OUT, an executable script that runs BIN
+# under $XP_VALGRIND with the same arguments, logging to
+# $XP_VALGRIND_LOGS/<pid>.log.  argv[0] is not carried over.
+valgrind_wrapper() {
+	cat >"$2" <<WRAP || return 1
+#!/bin/sh
+exec $XP_VALGRIND --log-file=$XP_VALGRIND_LOGS/%p.log $1 "\$@"
+WRAP
+	chmod 755 "$2"
+}
