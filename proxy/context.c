@@ -83,7 +83,8 @@ init_host(struct context *ctx, bool restricted)
 	if (gethostname(ctx->host, sizeof(ctx->host)) < 0)
 		return -errno;
 	ctx->host[sizeof(ctx->host) - 1] = '\0';
-	return 0;
+	/* It becomes part of a file name: no '/', no "..". */
+	return is_host_name(ctx->host) ? 0 : -EINVAL;
 }
 
 /* The unexpanded entries in effect, highest precedence last applied. */

@@ -28,7 +28,9 @@ struct context {
  * replaced by --socket-dirs, with --socket-dir prepended.  In restricted
  * mode (o->restricted) the XPRA_* variables are the client's to set and
  * are ignored.  To relay to a socket path, only the uid and gid are
- * filled: there is nothing to search.  Returns 0, -ENOENT (no passwd entry) or -errno.  Free
+ * filled: there is nothing to search.  Returns 0, -ENOENT (no passwd
+ * entry), -EINVAL (the host name is not a file name: '/', a leading
+ * '.', bytes other than letters, digits, '.', '-', '_') or -errno.  Free
  * with context_free().
  */
 int	context_init(struct context *ctx, const struct proxy_opts *o,

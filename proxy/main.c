@@ -210,8 +210,9 @@ relay_done(int r, const struct relay_result *res, const char *label,
 
 	if (r == -EINTR)
 		status = 128 + res->signo;
-	else if (r < 0)
-		status = EX_IOERR;
+	else if (r < 0)		/* not even set up: a system error (EMFILE) */
+		status = res->err_where != NULL &&
+		    strcmp(res->err_where, "setup") == 0 ? EX_OSERR : EX_IOERR;
 	f.display = label;
 	f.socket = path;
 	f.bytes_up = (int64_t)res->up;
@@ -220,7 +221,7 @@ relay_done(int r, const struct relay_result *res, const char *label,
 	f.closed_by = res->closed_by;
 	f.exit_status = status;
 	f.errnum = res->err;
-	if (status == EX_IOERR)
+	if (status == EX_IOERR || status == EX_OSERR)
 		log_event(LOG_ERR, LOG_ID_SESSION_END, &f, "relay to %s failed "
 		    "on %s: %s", label, res->err_where, strerror(res->err));
 	else
@@ -343,6 +344,15 @@ is_allowed(const struct proxy_opts *o, struct display *d)
 	return false;
 }
 
+/* The message and exit status of a failed context_init(). */
+static int
+context_failed(int r)
+{
+	log_error("cannot start: %s", r == -EINVAL ? "the host name cannot "
+	    "be part of a socket file name" : strerror(-r));
+	return EX_OSERR;
+}
+
 /* ForceCommand, command= or login shell: the request is hostile. */
 static int
 run_restricted(const struct proxy_opts *o, const sigset_t *waitmask)
@@ -371,10 +381,8 @@ run_restricted(const struct proxy_opts *o, const sigset_t *waitmask)
 	f.display = label;
 	log_event(LOG_INFO, LOG_ID_REQUEST_ACCEPTED, &f, "accepted a %s "
 	    "request for %s", f.mode, label[0] ? label : "the live session");
-	if ((r = context_init(&ctx, o, XPRA_CONF_DIR)) < 0) {
-		log_error("cannot start: %s", strerror(-r));
-		return EX_OSERR;
-	}
+	if ((r = context_init(&ctx, o, XPRA_CONF_DIR)) < 0)
+		return context_failed(r);
 	status = run_relay(&ctx, o, &req.display, waitmask);
 	context_free(&ctx);
 	return status;
@@ -442,10 +450,8 @@ run_unrestricted(struct proxy_opts *o, const sigset_t *waitmask)
 	int r, status;
 
 	log_ignored(o);
-	if ((r = context_init(&ctx, o, XPRA_CONF_DIR)) < 0) {
-		log_error("cannot start: %s", strerror(-r));
-		return EX_OSERR;
-	}
+	if ((r = context_init(&ctx, o, XPRA_CONF_DIR)) < 0)
+		return context_failed(r);
 	if (o->command == CMD_LIST)
 		status = run_list(&ctx, o);
 	else
