@@ -64,7 +64,7 @@ echo "integration: $pass passed, $skipped skipped, $failed failed"
 if [ -n "$vg" ]; then
 	runs=$(ls "$vg/logs" | wc -l)
 	dirty=$(find "$vg/logs" -type f -size +0 | wc -l)
-	find "$vg/logs" -type f -size +0 | head -n 5 | xargs -r head -n 60
+	find "$vg/logs" -type f -size +0 | head -n 5 | xargs -r head -n 60 | cat -v
 	echo "valgrind: $runs runs of the binary, $dirty with errors"
 	[ "$dirty" = 0 ] || { failed=$((failed + 1)); failures="$failures valgrind"; }
 fi

@@ -38,7 +38,7 @@ expect 69 "cannot find live server for display :9" "$P" --socket-dirs="$T/s" _pr
 "$P" --version | grep -q '^xpra-proxy [0-9]' || fail "--version"
 
 # installed as "xpra": initenv is silent and succeeds; others refused
-ln -s "$P" "$T/xpra"
+ln -s "$XPRA_PROXY_ARGV0" "$T/xpra"
 "$T/xpra" initenv </dev/null >"$T/out" 2>"$T/err" || fail "xpra initenv failed"
 [ ! -s "$T/out" ] && [ ! -s "$T/err" ] || fail "xpra initenv printed something"
 expect 64 "not supported here" "$T/xpra" start :1
@@ -87,7 +87,7 @@ done
 login() {	# login ARGV0 ARGS...: expect 77, a refusal, nothing on stdout
 	local a0=$1; shift
 	mkfifo "$T/never.$$" 2>/dev/null
-	timeout 5 bash -c 'exec -a "$0" "$@"' "$a0" "$P" "$@" \
+	timeout 5 bash -c 'exec -a "$0" "$@"' "$a0" "$XPRA_PROXY_ARGV0" "$@" \
 	    <"$T/never.$$" >"$T/lout" 2>"$T/lerr" &
 	local pid=$!
 	exec 8>"$T/never.$$"	# stdin open, never written: reading would hang

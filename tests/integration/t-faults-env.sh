@@ -57,7 +57,10 @@ relay_ok() {
 next_display
 serve $V "$VD/$HOST-$d" --mode exchange --send 5 --report "$T/pids/e1.rep" \
     --accept 4
-for how in 0 1 2 all; do
+# (not under valgrind: its own log and descriptors take the closed ones)
+e1_cases="0 1 2 all"
+in_variant valgrind && e1_cases=
+for how in $e1_cases; do
 	c=E1-fd-$how-closed; rm -f "$T/pids/e1.rep"
 	case $how in
 	0)	as_victim "$P" --socket-dir="$VD" :$d <&- >"$T/out" 2>"$T/err";;
@@ -101,7 +104,7 @@ nfd=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
 wait $pid; RC=$?
 [ "$RC" = 0 ] && [ "$(cat "$T/out")" = inherited ] ||
     bad $c "exit $RC, out '$(cat "$T/out")': $(errtext)"
-[ "$nfd" -le 4 ] || bad $c "$nfd descriptors while relaying (want 0-2 and the socket)"
+in_variant valgrind || [ "$nfd" -le 4 ] || bad $c "$nfd descriptors while relaying (want 0-2 and the socket)"
 
 # ---- E3: signals ignored and blocked by the parent ---------------------
 cat >"$T/bin/sigparent.py" <<'PYEOF'
@@ -231,7 +234,9 @@ PENV=()
 # ---- E9: /proc not mounted: the fchdir fallback, the peer still checked --
 c=E9-no-proc; next_display
 serve $V "$VD/$HOST-$d"
-if unshare -m true 2>/dev/null; then
+if in_variant valgrind; then
+	say "SKIP [$c]: valgrind itself needs /proc"
+elif unshare -m true 2>/dev/null; then
 	printf 'no proc' | unshare -m sh -c 'mount -t tmpfs none /proc &&
 	    exec "$@"' sh setpriv --reuid=$V --regid=$V --init-groups -- \
 	    env -i HOME="$VHOME" "$P" --socket-dir="$VD" :$d \

@@ -177,7 +177,7 @@ c=R3-server-killed-mid-stream; next_display
 serve root "$T/s/$host-$d" --mode exchange --send $((8 << 30)) --seed "$d"
 hold_open "$T/i.$c"
 start "$c" <"$T/i.$c" >"$T/o.$c"
-sleep 0.5
+for _ in $(seq 100); do [ -s "$T/o.$c" ] && break; sleep 0.1; done
 kill -KILL "$SRV_PID"
 finish "$c" 50
 rc_in "$c" '0|74'

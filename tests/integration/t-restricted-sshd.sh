@@ -56,8 +56,9 @@ tmp_setup
 for u in $UA $UB $UC $UX; do ensure_user "$u"; done
 install_proxy_copy
 
-# (c): the login shell, put back at exit (the copy goes with $T)
-usermod -s "$PROXY_COPY" "$UC" || fail "usermod -s $PROXY_COPY $UC"
+# (c): the login shell, put back at exit (the copy goes with $T); sshd
+# marks a login shell by argv[0], so check-valgrind uses the real binary
+usermod -s "$PROXY_COPY_ARGV0" "$UC" || fail "usermod -s $PROXY_COPY_ARGV0 $UC"
 xpx_at_exit "usermod -s /bin/sh $UC"
 
 recipe_lines "Match User $UA"

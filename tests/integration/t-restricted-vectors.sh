@@ -52,7 +52,7 @@ run_login_shell() {
 }
 run_interactive_login() {	# what sshd runs for a shell request
 	as_user "$U" timeout 30 /bin/bash -c 'exec -a -xpra-proxy "$0"' \
-	    "$PROXY_COPY"
+	    "$PROXY_COPY_ARGV0"
 }
 
 # summary LABEL ACCEPT PROBE REFUSE: the counts since those values

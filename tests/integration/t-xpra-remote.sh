@@ -117,7 +117,9 @@ pids=$(proxy_pids "$U")
     fail "want exactly one '$PROXY_COPY _proxy' process of $U, have: $(ps -u "$U" -o pid=,args=)"
 relay_pid=$pids
 relay_args=$(ps -o args= -p "$relay_pid")
+# (under check-valgrind: valgrind's arguments, then the real binary's)
 [ "$relay_args" = "$PROXY_COPY _proxy :$N" ] ||
+    [[ "$relay_args" == */valgrind*" $PROXY_COPY_ARGV0 _proxy :$N" ]] ||
     fail "the relay runs as '$relay_args', want '$PROXY_COPY _proxy :$N'"
 [ -z "$(stock_proxy_pids)" ] || fail "a stock 'xpra _proxy' runs: $(stock_proxy_pids)"
 say "ok: relay pid $relay_pid: $relay_args (no stock xpra _proxy)"

@@ -92,21 +92,30 @@ as_user() {
 
 # A copy of the binary any test user can execute (the checkout may be
 # under a 0700 home in CI); under check-valgrind, a copy of the real
-# binary and a wrapper in front of it.
+# binary (still named xpra-proxy: probes answer with its path) and a
+# wrapper in front of it.  PROXY_COPY_ARGV0 is the one to run where
+# argv[0] matters (valgrind cannot pass it on).
 install_proxy_copy() {
 	mkdir -p "$T/bin"
 	if [ -n "${XP_VALGRIND_BIN:-}" ]; then
 		. "$TOP/tests/lib/valgrind.sh"
-		cp "$XP_VALGRIND_BIN" "$T/bin/xpra-proxy.bin" &&
-		    chmod 755 "$T/bin/xpra-proxy.bin" &&
-		    valgrind_wrapper "$T/bin/xpra-proxy.bin" \
+		mkdir -p "$T/bin/real" && chmod 755 "$T/bin/real" &&
+		    cp "$XP_VALGRIND_BIN" "$T/bin/real/xpra-proxy" &&
+		    chmod 755 "$T/bin/real/xpra-proxy" &&
+		    valgrind_wrapper "$T/bin/real/xpra-proxy" \
 		    "$T/bin/xpra-proxy" || fail "valgrind wrapper"
+		PROXY_COPY_ARGV0=$T/bin/real/xpra-proxy
 	else
 		cp "$XPRA_PROXY" "$T/bin/xpra-proxy"
+		PROXY_COPY_ARGV0=$T/bin/xpra-proxy
 	fi
 	chmod 755 "$T/bin" "$T/bin/xpra-proxy"
 	PROXY_COPY=$T/bin/xpra-proxy
 }
+
+# The binary to run where argv[0] matters (installed as xpra, a login
+# shell): under check-valgrind the real one, unwrapped.
+XPRA_PROXY_ARGV0=${XP_VALGRIND_BIN:-$XPRA_PROXY}
 
 # variant_skip NAME REASON: skip this script in the check-NAME run
 # (asan, valgrind), for REASON.

@@ -5,11 +5,13 @@
 
 # valgrind_wrapper BIN OUT: write OUT, an executable script that runs BIN
 # under $XP_VALGRIND with the same arguments, logging to
-# $XP_VALGRIND_LOGS/<pid>.log.  argv[0] is not carried over.
+# $XP_VALGRIND_LOGS/<pid>.<ns>.log (a PID alone is reused, and another
+# user's log in the sticky directory cannot be replaced).  argv[0] is not
+# carried over.
 valgrind_wrapper() {
 	cat >"$2" <<WRAP || return 1
 #!/bin/sh
-exec $XP_VALGRIND --log-file=$XP_VALGRIND_LOGS/%p.log $1 "\$@"
+exec $XP_VALGRIND --log-file=$XP_VALGRIND_LOGS/\$\$.\$(date +%s%N).log $1 "\$@"
 WRAP
 	chmod 755 "$2"
 }

@@ -221,7 +221,10 @@ xpra_client() {
 # proxy_pids USER: the relays of this run, USER's processes whose command
 # is $PROXY_COPY (the `sh -c` that sshd runs around it does not count).
 proxy_pids() {
-	ps -u "$1" -o pid=,args= | awk -v p="$PROXY_COPY" '$2 == p { print $1 }'
+	ps -u "$1" -o pid=,args= | awk -v p="$PROXY_COPY" \
+	    -v r="${PROXY_COPY_ARGV0:-$PROXY_COPY}" '
+	$2 == p { print $1; next }	# under valgrind, its argument:
+	r != p { for (i = 3; i <= NF; i++) if ($i == r) { print $1; next } }'
 }
 
 # xpra_attach LOG ARG...: `xpra attach ARG...` (xpra_client, 120 s at
