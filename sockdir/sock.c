@@ -74,8 +74,10 @@ connect_path(int s, const char *path)
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		return -errno;
+	/* a unix connect interrupted before it was queued: try again */
+	while (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		if (errno != EINTR)
+			return -errno;
 	return 0;
 }
 
