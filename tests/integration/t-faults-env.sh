@@ -234,8 +234,8 @@ PENV=()
 # ---- E9: /proc not mounted: the fchdir fallback, the peer still checked --
 c=E9-no-proc; next_display
 serve $V "$VD/$HOST-$d"
-if in_variant valgrind; then
-	say "SKIP [$c]: valgrind itself needs /proc"
+if in_variant valgrind || in_variant asan; then
+	say "SKIP [$c]: valgrind and LeakSanitizer need /proc themselves"
 elif unshare -m true 2>/dev/null; then
 	printf 'no proc' | unshare -m sh -c 'mount -t tmpfs none /proc &&
 	    exec "$@"' sh setpriv --reuid=$V --regid=$V --init-groups -- \
