@@ -72,6 +72,7 @@ for sig in TERM HUP INT; do
 	pid=$!
 	exec 9>"$T/fifo.$sig"
 	sleep 0.3
+	in_variant valgrind && sleep 2	# until it has reset its signals
 	kill -s "$sig" "$pid"
 	timeout 10 tail --pid="$pid" -f /dev/null || fail "SIG$sig: still running"
 	wait "$pid"
