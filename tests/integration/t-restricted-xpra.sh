@@ -98,7 +98,9 @@ attach() {
 	relay=$(proxy_pids "$U")
 	[ "$(printf '%s\n' "$relay" | grep -c .)" = 1 ] ||
 	    fail "$name: want one xpra-proxy process of $U, have: $(ps -u "$U" -o pid=,args=)"
-	[ "$(ps -o args= -p "$relay")" = "$PROXY_COPY --restricted" ] ||
+	args=$(ps -o args= -p "$relay")	# (valgrind's, then the binary's)
+	[ "$args" = "$PROXY_COPY --restricted" ] ||
+	    [[ "$args" == */valgrind*" $PROXY_COPY_ARGV0 --restricted" ]] ||
 	    fail "$name: the relay runs as '$(ps -o args= -p "$relay")'"
 	soc=$(tr '\0' '\n' <"/proc/$relay/environ" | sed -n 's/^SSH_ORIGINAL_COMMAND=//p')
 	[ "$soc" = "$want" ] ||
