@@ -16,6 +16,18 @@ other and, per connection, in --mode:
   noaccept listen and never accept (--backlog 0 fills the queue at once)
 --delay S waits S seconds after each accept before the mode starts.
 Writes its PID to --pidfile once listening.  Exits after the last connection.
+
+--concurrent serves each accepted connection in its own thread instead of
+one after the other (raising its RLIMIT_NOFILE soft limit to the hard one),
+and with --accept 0 accepts until killed.  With it:
+  --stats FILE  after every accept and every close, atomically rewrites
+                FILE with "accepted=A open=O peak=P closed=C errors=E
+                peak_at=S" (S: seconds from listening to the first time
+                the peak was reached)
+  --hold N      in echo mode, a connection whose client sent EOF is held
+                open (not closed) until N connections have been accepted,
+                at most --hold-timeout seconds (default 60): with N the
+                number of clients, all of them are then open at once
 """
 import argparse, hashlib, os, random, signal, socket, sys, threading, time
 
@@ -34,13 +46,55 @@ def sender(conn, seed, n, h):
     except OSError:
         pass
 
-def serve(conn, a):
+class Stats:
+    """Counts of a --concurrent server, written to --stats on each change."""
+    def __init__(self, path):
+        self.path, self.t0 = path, time.monotonic()
+        self.cv = threading.Condition()
+        self.accepted = self.open = self.peak = self.closed = self.errors = 0
+        self.peak_at = 0.0
+
+    def _write(self):
+        if not self.path:
+            return
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("accepted=%d open=%d peak=%d closed=%d errors=%d "
+                    "peak_at=%.3f\n" % (self.accepted, self.open, self.peak,
+                                        self.closed, self.errors,
+                                        self.peak_at))
+        os.rename(tmp, self.path)
+
+    def opened(self):
+        with self.cv:
+            self.accepted += 1
+            self.open += 1
+            if self.open > self.peak:
+                self.peak = self.open
+                self.peak_at = time.monotonic() - self.t0
+            self._write()
+            self.cv.notify_all()
+
+    def done(self, error):
+        with self.cv:
+            self.open -= 1
+            self.closed += 1
+            self.errors += bool(error)
+            self._write()
+
+    def hold(self, n, timeout):
+        with self.cv:
+            self.cv.wait_for(lambda: self.accepted >= n, timeout)
+
+def serve(conn, a, stats=None):
     if a.mode == "echo":
         while True:
             b = conn.recv(1 << 16)
             if not b:
                 break
             conn.sendall(b)
+        if stats and a.hold:
+            stats.hold(a.hold, a.hold_timeout)
     elif a.mode == "exchange":
         hout = hashlib.sha256()
         t = threading.Thread(target=sender, args=(conn, a.seed, a.send, hout))
@@ -97,7 +151,13 @@ def main():
     p.add_argument("--backlog", type=int, default=8)
     p.add_argument("--delay", type=float, default=0)
     p.add_argument("--mode-bits", type=lambda s: int(s, 8), default=0o600)
+    p.add_argument("--concurrent", action="store_true")
+    p.add_argument("--stats")
+    p.add_argument("--hold", type=int, default=0)
+    p.add_argument("--hold-timeout", type=float, default=60)
     a = p.parse_args()
+    if a.concurrent:
+        return main_concurrent(a)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(a.socket)
     os.chmod(a.socket, a.mode_bits)
@@ -114,6 +174,48 @@ def main():
         serve(conn, a)
     s.close()
     os.unlink(a.socket)
+
+def concurrent_conn(conn, a, stats):
+    error = False
+    try:
+        time.sleep(a.delay)
+        serve(conn, a, stats)
+    except Exception as e:
+        error = True
+        print("fakeserver: connection %d: %r" % (conn.fileno(), e),
+              file=sys.stderr)
+        conn.close()
+    stats.done(error)
+
+def main_concurrent(a):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    threading.stack_size(256 << 10)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(a.socket)
+    os.chmod(a.socket, a.mode_bits)
+    s.listen(a.backlog)
+    stats = Stats(a.stats)
+    stats._write()
+    if a.pidfile:
+        with open(a.pidfile, "w") as f:
+            f.write("%d\n" % os.getpid())
+    threads, n = [], 0
+    while a.accept == 0 or n < a.accept:
+        conn, _ = s.accept()
+        n += 1
+        stats.opened()
+        t = threading.Thread(target=concurrent_conn, args=(conn, a, stats),
+                             daemon=True)
+        t.start()
+        threads = [x for x in threads if x.is_alive()] + [t]
+    s.close()
+    os.unlink(a.socket)
+    for t in threads:
+        t.join()
+    return 1 if stats.errors else 0
 
 if __name__ == "__main__":
     sys.exit(main())
