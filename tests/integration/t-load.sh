@@ -49,17 +49,7 @@ home=$(getent passwd "$U" | cut -d: -f6)
 host=$(hostname)
 install -d -m 700 -o "$U" -g "$(id -gn "$U")" "$home/.xpra"
 SOCK=$home/.xpra/$host-$N
-# leftovers of an earlier, killed run: the dedicated test user's own
-# sockets for this display, in every default socket dir
-for d in "$home/.xpra" "/run/user/$(id -u "$U")/xpra" /run/xpra; do
-	for f in "$d/$host-$N" "$d/$N/socket"; do
-		if [ -S "$f" ] && [ "$(stat -c %U "$f")" = "$U" ]; then
-			rm -f "$f"
-		elif [ -e "$f" ]; then
-			fail "$f exists and is not a socket of $U"
-		fi
-	done
-done
+clear_old_sockets "$U" $N
 
 # sshd: MaxStartups above the number of handshakes in flight (sshd keeps
 # the first value of a keyword, so the default line is replaced, not

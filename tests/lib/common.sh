@@ -130,6 +130,27 @@ in_variant() { [ "${XP_VARIANT:-}" = "$1" ]; }
 # sandboxed: the binary was built with its sandbox (not SANDBOX=0).
 sandboxed() { ! "$XPRA_PROXY" --version | grep -q 'sandbox disabled'; }
 
+# clear_old_sockets USER DISPLAY...: remove what an earlier, killed run
+# left: USER's own sockets for those displays in every default socket
+# dir; fail if something else sits there.
+clear_old_sockets() {
+	local u=$1 home host d n f; shift
+	home=$(getent passwd "$u" | cut -d: -f6)
+	host=$(hostname)
+	for d in "$home/.xpra" "/run/user/$(id -u "$u")/xpra" /run/xpra; do
+		for n; do
+			for f in "$d/$host-$n" "$d/$n/socket"; do
+				if [ -S "$f" ] &&
+				    [ "$(stat -c %U "$f")" = "$u" ]; then
+					rm -f "$f"
+				elif [ -e "$f" ]; then
+					fail "$f exists and is not a socket of $u"
+				fi
+			done
+		done
+	done
+}
+
 # wait_for_socket PATH [TENTHS]: until PATH is a socket.
 wait_for_socket() {
 	local n=${2:-100}
