@@ -507,23 +507,28 @@ static int
 step(struct relay *r, const struct pollfd pfd[PFD_COUNT])
 {
 	const short gone = POLLERR | POLLHUP;
+	short sock = pfd[PFD_SOCK].revents;
 	int e;
 
 	if (pfd[PFD_OUT].revents & gone) {
 		mark_closed(r, "client");
 		return 1;
 	}
-	if ((pfd[PFD_IN].revents || (pfd[PFD_SOCK].revents &&
+	/*
+	 * The socket's events go to the pump they concern: a splice tried
+	 * on an end that is not ready is a syscall wasted per wake-up.
+	 */
+	if ((pfd[PFD_IN].revents || ((sock & (POLLOUT | gone)) &&
 	    pump_wants_out(&r->up))) && (e = run_pump(r, &r->up)) != 0)
 		return e;
-	if ((pfd[PFD_OUT].revents || (pfd[PFD_SOCK].revents &&
+	if ((pfd[PFD_OUT].revents || ((sock & (POLLIN | gone)) &&
 	    pump_wants_in(&r->down))) && (e = run_pump(r, &r->down)) != 0)
 		return e;
 	finish_directions(r);
 	if (r->up.done && r->down.done)
 		return 1;
 	/* The server hung up entirely: nothing more can reach it. */
-	return r->down.done && (pfd[PFD_SOCK].revents & gone) ? 1 : 0;
+	return r->down.done && (sock & gone) ? 1 : 0;
 }
 
 static int
