@@ -165,6 +165,8 @@ pump_splice(struct pump *p)
 		if (n > 0) {
 			p->bytes += (size_t)n;
 			pump_moved(p, (size_t)n);
+			if ((size_t)n < RELAY_CHUNK)
+				break;	/* drained, most likely: ppoll says */
 		} else if (n == 0) {
 			p->eof = p->done = true;
 			return 0;
