@@ -9,7 +9,9 @@ xpra client through a real sshd).  Writes results/<UTC time>/ (results.md,
 raw.jsonl, *.dat, chart.gp, chart.png) and points results/latest at it.
 Never asserts a timing: it reports, with the SPEC's targets beside.
 
-Usage: bench.py --xpb PATH --proxy PATH --top DIR [--quick]
+Usage: bench.py --xpb PATH --proxy PATH [--proxy-static PATH] --top DIR
+       [--quick]
+--proxy-static: a STATIC=1 build, measured as one more peer.
 Environment: QUICK=1 is --quick; BENCH_ROUNDS, BENCH_BYTES override.
 Standard library only.
 """
@@ -58,10 +60,18 @@ class Peer:
         return ["-l"] if self.linger else []
 
 
-def make_peers(proxy):
+STATIC = "xpra-proxy STATIC=1"     # the opt-in static-pie build
+OURS = ("xpra-proxy", STATIC)
+
+
+def make_peers(proxy, proxy_static):
     peers = [
         Peer("no relay", ["direct"], need="-"),
         Peer("xpra-proxy", [proxy, "@SOCK@"]),
+    ]
+    if proxy_static:
+        peers.append(Peer(STATIC, [proxy_static, "@SOCK@"]))
+    peers += [
         Peer("socat", ["/usr/bin/socat", "STDIO", "UNIX-CONNECT:@SOCK@"]),
         Peer("nc -N -U", ["/bin/nc.openbsd", "-N", "-U", "@SOCK@"]),
         Peer("xpra _proxy", ["/usr/bin/xpra", "_proxy", "socket://@SOCK@"],
@@ -82,7 +92,7 @@ class Bench:
         self.quick = args.quick
         self.xpb = args.xpb
         self.top = args.top
-        self.peers = make_peers(args.proxy)
+        self.peers = make_peers(args.proxy, args.proxy_static)
         self.proxy = args.proxy
         self.rounds = int(os.environ.get("BENCH_ROUNDS",
                                          1 if self.quick else 5))
@@ -229,7 +239,7 @@ class Bench:
                 continue
             n = self.idle_n_xpra if p.name == "xpra _proxy" else self.idle_n
             # xpra-proxy shrinks its pipes after 2-4 s of quiet
-            settle = 5000 if p.name == "xpra-proxy" else 1000
+            settle = 5000 if p.name in OURS else 1000
             log("idle: %d sessions of %s, 4 MiB burst each, then %.0f s "
                 "quiet" % (n, p.name, settle / 1000))
             opts = ["-n", str(n), "-B", "4M", "-w", str(settle)]
@@ -591,19 +601,25 @@ class Bench:
                          "`xpra-proxy --version` takes %.2f ms)" % (
                              TARGET_START_MS, verdict(m <= TARGET_START_MS),
                              m, fl, m - fl, vf - fl, vf))
-        if xp:
-            hwm = max([xp[d]["hwm"] or 0 for d, _ in DIRS])
-            an = max([xp[d]["anon"] or 0 for d, _ in DIRS])
-            fi = max([xp[d]["file"] or 0 for d, _ in DIRS])
-            lines.append("peak RSS ≤ 1 MiB: %s (%.2f MiB: %.2f MiB "
-                         "file-backed (shared libraries), %.2f MiB anon)" % (
-                             verdict(hwm <= TARGET_RSS_KIB), hwm / 1024,
+        for name in OURS:
+            x = ts.get(name)
+            if not x:
+                continue
+            hwm = max([x[d]["hwm"] or 0 for d, _ in DIRS])
+            an = max([x[d]["anon"] or 0 for d, _ in DIRS])
+            fi = max([x[d]["file"] or 0 for d, _ in DIRS])
+            lines.append("peak RSS ≤ 1 MiB, %s: %s (%.2f MiB: %.2f MiB "
+                         "file-backed (binary and shared libraries), %.2f "
+                         "MiB anon)" % (
+                             "default build" if name == "xpra-proxy" else
+                             "`STATIC=1` build", verdict(
+                                 hwm <= TARGET_RSS_KIB), hwm / 1024,
                              fi / 1024, an / 1024))
         pg = self.res["ping"]
         if "xpra-proxy" in pg and pg["xpra-proxy"]["pinned"]:
             mine = self.med(pg["xpra-proxy"]["pinned"])
             others = {n: self.med(x["pinned"]) for n, x in pg.items()
-                      if n not in ("xpra-proxy", "no relay") and x["pinned"]}
+                      if n not in OURS + ("no relay",) and x["pinned"]}
             if others:
                 best = min(others, key=others.get)
                 lines.append("round trip no slower than the best peer "
@@ -652,6 +668,8 @@ class Bench:
              (platform.release(), os.cpu_count(),
               " ".join("%.2f" % x for x in os.getloadavg()))),
             ("xpra-proxy", "%s (git %s)" % (self.proxy, git)),
+        ] + ([(STATIC, self.args.proxy_static)] if self.args.proxy_static
+             else []) + [
             ("peers", "%s; OpenBSD nc (Debian netcat-openbsd); xpra %s" %
              (socat.strip(), sh(["dpkg-query", "-W", "-f=${Version}",
                                  "xpra"]))),
@@ -767,6 +785,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--xpb", required=True)
     ap.add_argument("--proxy", required=True)
+    ap.add_argument("--proxy-static", default=None,
+                    help="a STATIC=1 build, measured as one more peer")
     ap.add_argument("--top", required=True)
     ap.add_argument("--results", default=None)
     ap.add_argument("--quick", action="store_true",
@@ -774,6 +794,8 @@ def main():
     args = ap.parse_args()
     args.xpb = os.path.abspath(args.xpb)
     args.proxy = os.path.abspath(args.proxy)
+    if args.proxy_static:
+        args.proxy_static = os.path.abspath(args.proxy_static)
     args.top = os.path.abspath(args.top)
     args.results = os.path.abspath(args.results or
                                    os.path.join(args.top, "results"))
