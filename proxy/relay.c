@@ -5,8 +5,10 @@
  * A pump moves bytes from in to out in one of three modes (relay.h).  In
  * RELAY_SPLICE one splice(2) moves bytes between sshd's pipe and the
  * socket; EAGAIN is ambiguous there (input empty, or output full), so
- * FIONREAD on the input decides which to wait for.  The buffered modes
- * know how much they hold and wait accordingly.
+ * FIONREAD on the input decides which to wait for, and a short splice ends
+ * the pump's turn (the input is most likely drained: ppoll says).  The
+ * buffered modes know how much they hold and wait accordingly.  Each pump
+ * runs only on the events of its own ends.
  *
  * sshd's pipes are grown to RELAY_PIPE_BULK only while bulk data moves and
  * shrunk back after RELAY_IDLE_SHRINK_MS of quiet: pipe pages count
