@@ -567,6 +567,24 @@ C_STDIO=socket
 run -e inject=splice:error=EAGAIN:when=1..100
 expect_ok 50 && bounded_calls && passed
 
+# no fault at all: an interactive session makes one splice per message and
+# direction, each after ppoll said that end is ready; a splice that only
+# finds the input drained (EAGAIN) is a call wasted per message
+case_ R7-interactive-no-wasted-splices
+C_SMODE=echo C_UP=$T/lines C_DOWN=0 C_CLIENT=(--pingpong)
+run
+if expect_ok && no_wasted_splices; then
+	lines=$(wc -l <"$T/lines")
+	splices=$(grep -cE '^[0-9]+ +splice\(' "$TR")
+	eagain=$(grep -cE '^[0-9]+ +splice\(.* EAGAIN ' "$TR")
+	if [ "$splices" -gt $((2 * lines + 4)) ] || [ "$eagain" -gt 2 ]; then
+		bad "$CASE" "$splices splices ($eagain EAGAIN) for $lines messages each way"
+	else
+		OUTCOME="$OUTCOME; $splices splices, $eagain EAGAIN for $lines messages"
+		passed
+	fi
+fi
+
 case_ R7-read-write-EAGAIN-storm-fallback-path
 run -e inject=splice:error=EINVAL \
     -e inject=read:error=EAGAIN:when=$((READ0 + 1))..$((READ0 + 30)) \
