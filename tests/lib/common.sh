@@ -43,9 +43,14 @@ _cleanup() {
 }
 
 # Scratch directory, world-traversable so test users can reach their parts.
+# Also leaves the checkout: every process a script starts, as whatever
+# user, inherits a working directory that user may enter (a checkout
+# under root's 0700 home is not one; xpra's server spawns its children
+# there).
 tmp_setup() {
 	T=$(mktemp -d /tmp/xpxtest.XXXXXX) || exit 1
 	chmod 755 "$T"
+	cd / || exit 1
 	trap _cleanup EXIT
 	trap 'exit 143' TERM INT HUP
 }
