@@ -13,6 +13,29 @@
 #include "cli.h"
 #include "log.h"
 
+const char cli_usage[] =
+"usage: xpra-proxy [OPTIONS] [DISPLAY]\n"
+"       xpra-proxy [OPTIONS] _proxy [DISPLAY] [XPRA-OPTIONS]\n"
+"       xpra-proxy [OPTIONS] list [--json]\n"
+"       xpra-proxy --restricted [--allow-display=LIST] [OPTIONS]\n"
+"       xpra-proxy -c COMMAND\n"
+"       xpra-proxy -V | --version | -h | --help\n"
+"Relay stdin/stdout to the xpra session DISPLAY (:N, N, wayland-N, /path,\n"
+"socket:///path; none: the single live session).\n"
+"  --socket-dir=DIR        search DIR first\n"
+"  --socket-dirs=A:B       search these instead (repeats accumulate)\n"
+"  --wait=SECONDS          wait for a starting server (default 10)\n"
+"  --connect-timeout=SECONDS  per connection attempt (default 5)\n"
+"  -v, --verbose           more messages (twice: debug)\n"
+"  -q, --quiet             errors only\n"
+"  --json                  list: one JSON array, no connection made\n"
+"  --restricted            serve the request in SSH_ORIGINAL_COMMAND\n"
+"  --allow-display=LIST    restricted: only these displays (100,101)\n"
+"  -c COMMAND              restricted, as the account's login shell\n"
+"  --env=NAME=VALUE, --sessions-dir=DIR  xpra's, accepted and ignored\n"
+"Exit: 0 done, 64 usage, 69 no such session, 71 system error,\n"
+"74 relay I/O error, 77 permission denied, 128+N signal N.\n";
+
 struct parser {
 	int			 argc;
 	char *const		*argv;

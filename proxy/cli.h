@@ -52,6 +52,12 @@ struct proxy_opts {
 	size_t			 n_allowed;
 };
 
+/*
+ * The --help text: every option the parser knows (tests/check-interface.sh
+ * holds it, the man page and the bash completion to the same list).
+ */
+extern const char cli_usage[];
+
 /* Defaults, no lists allocated.  Infallible. */
 void	cli_init(struct proxy_opts *o);
 

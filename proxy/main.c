@@ -24,21 +24,6 @@
 
 #define WAIT_STEP_MS	100	/* re-try a starting server this often */
 
-static const char usage_text[] =
-"usage: xpra-proxy [OPTIONS] [DISPLAY]\n"
-"       xpra-proxy [OPTIONS] _proxy [DISPLAY] [XPRA-OPTIONS]\n"
-"       xpra-proxy [OPTIONS] list [--json]\n"
-"       xpra-proxy --version | --help\n"
-"Relay stdin/stdout to the xpra session DISPLAY (:N, N, wayland-N, /path,\n"
-"socket:///path; none: the single live session).\n"
-"  --socket-dir=DIR        search DIR first\n"
-"  --socket-dirs=A:B       search these instead (repeats accumulate)\n"
-"  --wait=SECONDS          wait for a starting server (default 10)\n"
-"  --connect-timeout=SECONDS  per connection attempt (default 5)\n"
-"  -v, --verbose  -q, --quiet\n"
-"Exit: 0 done, 64 usage, 69 no such session, 71 system error,\n"
-"74 relay I/O error, 77 permission denied, 128+N signal N.\n";
-
 static int64_t
 usec_now(void)
 {
@@ -405,7 +390,7 @@ static int
 run_simple(const struct proxy_opts *o)
 {
 	if (o->command == CMD_HELP)
-		fputs(usage_text, stdout);
+		fputs(cli_usage, stdout);
 	else if (o->command == CMD_VERSION)
 		printf("xpra-proxy %s%s\n", XPRA_PROXY_VERSION, XP_SANDBOX ?
 		    "" : " (sandbox disabled at build time)");
