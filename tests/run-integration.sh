@@ -16,6 +16,21 @@ XPRA_PROXY=${XPRA_PROXY:-$TOP/xpra-proxy}
 XP_VARIANT=${XP_VARIANT:-}
 export TOP XPRA_PROXY XP_VARIANT
 
+# The memory bounds (watch_check in tests/lib/common.sh) count the pages
+# a relay touched.  With transparent huge pages set to "always", the
+# kernel backs anonymous regions 2 MiB at a time: the same ASan relay
+# held 3.3 MiB of its own anonymous memory with THP off and 11.2 MiB
+# with THP always.  PR_SET_THP_DISABLE (41) is inherited by every process
+# the scripts start, sshd and its sessions included, and kept across
+# execve, so the bounds hold whatever the machine's THP setting.
+if grep -q '^THP_enabled:[[:space:]]*1' /proc/self/status; then
+	exec /usr/bin/python3 -c 'import ctypes, os, sys
+if ctypes.CDLL(None, use_errno=True).prctl(41, 1, 0, 0, 0) != 0:
+    sys.exit("run-integration: prctl(PR_SET_THP_DISABLE): " +
+             os.strerror(ctypes.get_errno()))
+os.execv("/bin/bash", ["bash"] + sys.argv[1:])' "$0" "$@"
+fi
+
 pass=0 skipped=0 failed=0 failures=
 out=$(mktemp /tmp/xpx-integration.XXXXXX) || exit 1
 vg=

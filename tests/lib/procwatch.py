@@ -8,8 +8,14 @@ Waits (up to 5 s) until /proc/PID/exe is EXE (the launcher chain such as
 setpriv and env execs into it), then samples every INTERVAL_MS (default
 20) until PID exits or turns zombie.  Prints one line on stdout:
 
-    samples=N threads_max=T children_max=C fds_max=F rss_max_kb=K
-    exe_changed=0|1 fd_kinds=pipe,socket,...
+    samples=N threads_max=T children_max=C fds_max=F anon_max_kb=A
+    rss_max_kb=K exe_changed=0|1 fd_kinds=pipe,socket,...
+
+anon_max_kb is the peak of the process's own anonymous memory: the
+Anonymous pages of /proc/PID/smaps, less those in AddressSanitizer's
+shadow range (memory the sanitizer maps beside the program, not memory
+the program uses).  rss_max_kb (VmHWM) adds file-backed pages (shared
+library text) and the shadow; it is reported, not a measure of the relay.
 
 exe_changed=1 means PID ran some other program after EXE (an exec).
 fd_kinds lists the kinds of descriptor ever seen (pipe, socket, null,
@@ -47,6 +53,25 @@ def kind(target):
         return "tty"
     return "file"
 
+# AddressSanitizer's shadow memory on x86_64: [0x7fff8000, 0x10007fff8000)
+# (compiler-rt asan_mapping.h, the default 64-bit Linux mapping).
+ASAN_SHADOW = (0x7fff8000, 0x10007fff8000)
+
+def own_anon_kb(pid):
+    """Anonymous kB of PID outside ASAN_SHADOW, or None once it is gone."""
+    smaps = read("/proc/%d/smaps" % pid)
+    if smaps is None:
+        return None
+    total, shadow = 0, False
+    for line in smaps.splitlines():
+        head = line.split(None, 1)[0]
+        if not head.endswith(":"):
+            start, end = (int(x, 16) for x in head.split("-"))
+            shadow = start >= ASAN_SHADOW[0] and end <= ASAN_SHADOW[1]
+        elif head == "Anonymous:" and not shadow:
+            total += int(line.split()[1])
+    return total
+
 def children(pid):
     n = 0
     try:
@@ -69,7 +94,7 @@ def main():
             return 2
         time.sleep(0.002)
     r = dict(samples=0, threads_max=0, children_max=0, fds_max=0,
-             rss_max_kb=0, exe_changed=0)
+             anon_max_kb=0, rss_max_kb=0, exe_changed=0)
     kinds = set()
     while not gone(pid):
         status = read("/proc/%d/status" % pid)
@@ -84,6 +109,9 @@ def main():
                 r["threads_max"] = max(r["threads_max"], int(v))
             elif k == "VmHWM":
                 r["rss_max_kb"] = max(r["rss_max_kb"], int(v.split()[0]))
+        anon = own_anon_kb(pid)
+        if anon is not None:
+            r["anon_max_kb"] = max(r["anon_max_kb"], anon)
         r["children_max"] = max(r["children_max"], children(pid))
         try:
             fds = os.listdir("/proc/%d/fd" % pid)
