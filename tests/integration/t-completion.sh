@@ -7,10 +7,11 @@
 # Cases: the options (context: -c only first, --json only after list),
 # `=` and nospace, directories for --socket-dir(s)/--sessions-dir (also the
 # last entry of a --socket-dirs list), the subcommands, and the live
-# displays of a temporary socket directory named on the line (two
-# one-shot fake servers, a stale socket and another host's socket), with
-# ":N" completed across the ':' word break.  The one-shot servers still
-# run at the end: completing made no connection.
+# displays of temporary socket directories named on the line (one-shot
+# fake servers, a stale socket, another host's socket, a display live in
+# two directories, offered once), with ":N" completed across the ':' word
+# break.  The one-shot servers still run at the end: completing made no
+# connection.  A directory whose unquoting would run a command is skipped.
 #
 # Runs the binary under test ($XPRA_PROXY, the valgrind wrapper in that
 # run) for `list --json`.  Exit 0 pass, 77 skip (no bash-completion), 1 fail.
@@ -43,6 +44,10 @@ SRV44=$SRV_PID
 stale root "$S/$HOST-43"
 serve root "$S/otherhost-45" --mode silent
 SRV45=$SRV_PID
+S2=$T/sock2			# :42 again
+mkd root 700 "$S2"
+serve root "$S2/$HOST-42" --mode silent
+SRV42B=$SRV_PID
 
 # --- driving the completion -------------------------------------------------
 
@@ -161,6 +166,7 @@ is display-colon "$P --socket-dirs=$S :" "42 44"
 is display-colon-prefix "$P --socket-dirs $S _proxy :4" "42 44"
 is display-after-proxy "$P --socket-dirs=$S _proxy " ":42 :44"
 is display-dir-list "$P --socket-dirs=/nonexistent:$S :4" "42 44"
+is display-once "$P --socket-dirs=$S2:$S " ":42 :44 _proxy list"
 has display-socket-dir "$P --socket-dir=$S " :42 :44 _proxy list
 hasnt display-socket-dir "$P --socket-dir=$S " :43 :45
 is display-later-option "$P _proxy --socket-dirs=$S --wait 3 " ":42 :44"
@@ -169,7 +175,7 @@ is nothing-after-list "$P --socket-dirs=$S list " ""
 is nothing-restricted "$P --restricted --socket-dirs=$S " ""
 # a command substitution in a directory is never run
 printf '#!/bin/sh\ntouch %s/ran\n' "$T" >"$T/bin/mark" && chmod 755 "$T/bin/mark"
-is no-eval "$P --socket-dirs=\`$T/bin/mark\` :" ""
+is no-eval "$P --socket-dirs=$S --socket-dirs=\`$T/bin/mark\` :" "42 44"
 _xpra_proxy_value "\$($T/bin/mark)" >/dev/null &&
     bad no-eval "_xpra_proxy_value took a command substitution"
 [ ! -e "$T/ran" ] || bad no-eval "a command substitution ran"
@@ -178,7 +184,7 @@ _xpra_proxy_value "\$($T/bin/mark)" >/dev/null &&
 
 set -u
 sleep 1
-for pid in $SRV42 $SRV44 $SRV45; do
+for pid in $SRV42 $SRV44 $SRV45 $SRV42B; do
 	alive "$pid" || bad no-connection "one-shot server $pid has exited:" \
 	    "completing connected to it"
 done
