@@ -36,17 +36,17 @@ D=$T/dirs			# for directory completion
 mkdir -p "$D/alpha" "$D/beta" || fail "mkdir $D"
 touch "$D/bfile" || fail "touch $D/bfile"
 S=$T/sock			# a socket directory, the user's and 0700
-mkd root 700 "$S" "$S/44"
-serve root "$S/$HOST-42" --mode silent
+mkd root 700 "$S" "$S/7344"
+serve root "$S/$HOST-7342" --mode silent
 SRV42=$SRV_PID
-serve root "$S/44/socket" --mode silent
+serve root "$S/7344/socket" --mode silent
 SRV44=$SRV_PID
-stale root "$S/$HOST-43"
-serve root "$S/otherhost-45" --mode silent
+stale root "$S/$HOST-7343"
+serve root "$S/otherhost-7345" --mode silent
 SRV45=$SRV_PID
-S2=$T/sock2			# :42 again
+S2=$T/sock2			# :7342 again
 mkd root 700 "$S2"
-serve root "$S2/$HOST-42" --mode silent
+serve root "$S2/$HOST-7342" --mode silent
 SRV42B=$SRV_PID
 
 # --- driving the completion -------------------------------------------------
@@ -158,24 +158,24 @@ is unknown-option-value "$P --bogus=$D/" ""
 
 # --- subcommands and displays -----------------------------------------------
 
-is subcommands "$P --socket-dirs=$S " ":42 :44 _proxy list"
+is subcommands "$P --socket-dirs=$S " ":7342 :7344 _proxy list"
 is subcommand-list "$P --socket-dirs=$S l" "list"
 is subcommand-proxy "$P --socket-dirs=$S _" "_proxy"
-# ":" and ":4" are words of their own: the replies are what follows ':'
-is display-colon "$P --socket-dirs=$S :" "42 44"
-is display-colon-prefix "$P --socket-dirs $S _proxy :4" "42 44"
-is display-after-proxy "$P --socket-dirs=$S _proxy " ":42 :44"
-is display-dir-list "$P --socket-dirs=/nonexistent:$S :4" "42 44"
-is display-once "$P --socket-dirs=$S2:$S " ":42 :44 _proxy list"
-has display-socket-dir "$P --socket-dir=$S " :42 :44 _proxy list
-hasnt display-socket-dir "$P --socket-dir=$S " :43 :45
-is display-later-option "$P _proxy --socket-dirs=$S --wait 3 " ":42 :44"
-is nothing-after-display "$P --socket-dirs=$S :42 " ""
+# ":" and ":73" are words of their own: the replies are what follows ':'
+is display-colon "$P --socket-dirs=$S :" "7342 7344"
+is display-colon-prefix "$P --socket-dirs $S _proxy :73" "7342 7344"
+is display-after-proxy "$P --socket-dirs=$S _proxy " ":7342 :7344"
+is display-dir-list "$P --socket-dirs=/nonexistent:$S :73" "7342 7344"
+is display-once "$P --socket-dirs=$S2:$S " ":7342 :7344 _proxy list"
+has display-socket-dir "$P --socket-dir=$S " :7342 :7344 _proxy list
+hasnt display-socket-dir "$P --socket-dir=$S " :7343 :7345
+is display-later-option "$P _proxy --socket-dirs=$S --wait 3 " ":7342 :7344"
+is nothing-after-display "$P --socket-dirs=$S :7342 " ""
 is nothing-after-list "$P --socket-dirs=$S list " ""
 is nothing-restricted "$P --restricted --socket-dirs=$S " ""
 # a command substitution in a directory is never run
 printf '#!/bin/sh\ntouch %s/ran\n' "$T" >"$T/bin/mark" && chmod 755 "$T/bin/mark"
-is no-eval "$P --socket-dirs=$S --socket-dirs=\`$T/bin/mark\` :" "42 44"
+is no-eval "$P --socket-dirs=$S --socket-dirs=\`$T/bin/mark\` :" "7342 7344"
 _xpra_proxy_value "\$($T/bin/mark)" >/dev/null &&
     bad no-eval "_xpra_proxy_value took a command substitution"
 [ ! -e "$T/ran" ] || bad no-eval "a command substitution ran"
