@@ -6,7 +6,8 @@
 #      Debian mirror this machine's apt uses), made once and cached as a
 #      tarball in $FRESH_CACHE (default /var/cache/xpra-proxy-fresh);
 #   2. unpacked into a new directory; the tracked files of this checkout
-#      copied to /root/xpra-proxy inside it (root's home, mode 0700, where
+#      (as they are in the working tree) and its .git copied to
+#      /root/xpra-proxy inside it (root's home, mode 0700, where
 #      a newcomer working as root would put it); only `make` installed;
 #   3. `make demo`, then `make check`, run there by root in a chroot inside
 #      new mount, PID, IPC and UTS namespaces, with /proc, /sys, /dev,
@@ -73,7 +74,7 @@ if [ ! -s "$TARBALL" ]; then
 fi
 
 # ---- 2. a new root with the checkout and make
-R=${FRESH_DIR:-$(mktemp -d /var/tmp/xpx-fresh.XXXXXX)} || die "mktemp"
+R=${FRESH_DIR:-$(mktemp -d /var/tmp/xpx-fresh.XXXXXX)} && mkdir -p "$R" || die "mktemp"
 cleanup() {
 	[ "${FRESH_KEEP:-0}" = 1 ] && { say "kept $R"; return; }
 	rm -rf --one-file-system "$R"
@@ -81,6 +82,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' TERM INT HUP
 tar -C "$R" -xf "$TARBALL" || die "cannot unpack $TARBALL"
+# the root directory of a machine: mktemp made it 0700, like the build
+# directory whose mode the tarball's "." carries
+chmod 755 "$R" || die "chmod $R"
 cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null
 {
 	echo "deb $MIRROR $SUITE main"
@@ -91,6 +95,10 @@ chmod 700 "$R/root"
 mkdir -p "$R/root/xpra-proxy"
 git -C "$TOP" ls-files -z | tar -C "$TOP" --null -T - -cf - |
     tar -C "$R/root/xpra-proxy" -xf - || die "cannot copy the checkout"
+# and its history, as a clone has it: make deb and make rpm package the
+# tracked files (git ls-files)
+cp -a "$(git -C "$TOP" rev-parse --absolute-git-dir)" "$R/root/xpra-proxy/.git" ||
+    die "cannot copy the checkout's .git"
 # the hostname a bare machine has, for xpra's socket names
 hostname >"$R/etc/hostname"
 
