@@ -35,13 +35,16 @@ if [ -n "$st" ] && [ "$st" != not-installed ]; then
 	    "test may have left it) and run the test again."
 fi
 
-# From here on the package is ours: whatever happens, purge it at exit
-# (after common.sh's cleanup has stopped what we started).
+# From here on the package is ours: whatever happens, purge it at exit,
+# in whatever state a failed step left it (half-installed too), before
+# common.sh's cleanup removes $T.
 purge_ours() {
-	[ "$(pkg_state)" = installed ] || return 0
-	dpkg --purge xpra-proxy >"$T/purge-at-exit.log" 2>&1
+	local st; st=$(pkg_state)
+	[ -z "$st" ] || [ "$st" = not-installed ] ||
+	    dpkg --purge xpra-proxy >/dev/null 2>&1 ||
+	    echo "package-smoke: dpkg --purge xpra-proxy failed at exit" >&2
 }
-trap '_cleanup; purge_ours' EXIT
+trap 'purge_ours; _cleanup' EXIT
 
 # ---- build and lint
 say "make deb (log: $T/deb.log)"
