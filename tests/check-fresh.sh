@@ -5,9 +5,9 @@
 #   1. a minimal bookworm root (debootstrap --variant=minbase, from the
 #      Debian mirror this machine's apt uses), made once and cached as a
 #      tarball in $FRESH_CACHE (default /var/cache/xpra-proxy-fresh);
-#   2. unpacked into a new directory; the tracked files of this checkout
-#      (as they are in the working tree) and its .git copied to
-#      /root/xpra-proxy inside it (root's home, mode 0700, where
+#   2. unpacked into a new directory; this checkout cloned to
+#      /root/xpra-proxy inside it, with the tracked files as they are in
+#      the working tree (root's home, mode 0700, where
 #      a newcomer working as root would put it); only `make` installed;
 #   3. `make demo`, then `make check`, run there by root in a chroot inside
 #      new mount, PID, IPC and UTS namespaces, with /proc, /sys, /dev,
@@ -19,9 +19,13 @@
 #
 # Needs root, debootstrap and unshare (util-linux); the network to the
 # Debian mirror.  Prints each command's time; exit 0 when both passed.
-# Env: FRESH_CACHE, FRESH_DIR (where the root is unpacked; default a new
-# directory under /var/tmp), FRESH_KEEP=1 to keep it for a post-mortem.
-set -u
+# Env: FRESH_CACHE, FRESH_DIR (where the root is unpacked: a new or empty
+# directory; default a new one under /var/tmp), FRESH_KEEP=1 to keep it
+# for a post-mortem.
+# Run it alone: the root has its own /tmp but shares this machine's
+# network namespace (apt needs the mirror), so the sshd ports and the
+# abstract X sockets of a make check running beside it could collide.
+set -u -o pipefail
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 CACHE=${FRESH_CACHE:-/var/cache/xpra-proxy-fresh}
 SUITE=bookworm
@@ -74,7 +78,14 @@ if [ ! -s "$TARBALL" ]; then
 fi
 
 # ---- 2. a new root with the checkout and make
-R=${FRESH_DIR:-$(mktemp -d /var/tmp/xpx-fresh.XXXXXX)} && mkdir -p "$R" || die "mktemp"
+if [ -n "${FRESH_DIR:-}" ]; then
+	# never unpack over (and later remove) a directory with anything in it
+	[ ! -e "$FRESH_DIR" ] || [ -z "$(ls -A "$FRESH_DIR")" ] ||
+	    die "FRESH_DIR=$FRESH_DIR is not empty"
+	R=$FRESH_DIR && mkdir -p "$R" || die "mkdir $R"
+else
+	R=$(mktemp -d /var/tmp/xpx-fresh.XXXXXX) || die "mktemp"
+fi
 cleanup() {
 	[ "${FRESH_KEEP:-0}" = 1 ] && { say "kept $R"; return; }
 	rm -rf --one-file-system "$R"
@@ -92,13 +103,12 @@ cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null
 	[ -n "$SECURITY" ] && echo "deb $SECURITY $SUITE-security main"
 } >"$R/etc/apt/sources.list"
 chmod 700 "$R/root"
-mkdir -p "$R/root/xpra-proxy"
+# A clone, as a newcomer has it (make deb and make rpm package the
+# tracked files, git ls-files), with the tracked files as they are in
+# this working tree on top.
+git clone -q "$TOP" "$R/root/xpra-proxy" || die "cannot clone $TOP"
 git -C "$TOP" ls-files -z | tar -C "$TOP" --null -T - -cf - |
     tar -C "$R/root/xpra-proxy" -xf - || die "cannot copy the checkout"
-# and its history, as a clone has it: make deb and make rpm package the
-# tracked files (git ls-files)
-cp -a "$(git -C "$TOP" rev-parse --absolute-git-dir)" "$R/root/xpra-proxy/.git" ||
-    die "cannot copy the checkout's .git"
 # the hostname a bare machine has, for xpra's socket names
 hostname >"$R/etc/hostname"
 

@@ -88,8 +88,9 @@ fi
 # The bash completion, run: what it offers for "-" first on the line and
 # after "list" (-c is offered only first, --json only after list).
 if [ ! -r "$BASH_COMPLETION" ]; then
-	echo "interface: completion NOT checked: no $BASH_COMPLETION" \
-	    "(Debian package bash-completion)"
+	echo "interface: cannot check the completion: no $BASH_COMPLETION" \
+	    "(install the Debian package bash-completion)"
+	failed=1
 else
 	XPRA_PROXY=$XPRA_PROXY bash -c '
 	. "$1" && . "$2" || exit 1

@@ -24,6 +24,9 @@ export TOP XPRA_PROXY XP_VARIANT
 # the scripts start, sshd and its sessions included, and kept across
 # execve, so the bounds hold whatever the machine's THP setting.
 if grep -q '^THP_enabled:[[:space:]]*1' /proc/self/status; then
+	[ -z "${XP_THP_REEXEC:-}" ] || {
+		echo "run-integration: PR_SET_THP_DISABLE did not take" >&2; exit 1; }
+	export XP_THP_REEXEC=1
 	exec /usr/bin/python3 -c 'import ctypes, os, sys
 if ctypes.CDLL(None, use_errno=True).prctl(41, 1, 0, 0, 0) != 0:
     sys.exit("run-integration: prctl(PR_SET_THP_DISABLE): " +

@@ -25,6 +25,7 @@ COMPLETION=${XPX_COMPLETION:-$TOP/packaging/bash-completion/xpra-proxy}
     skip "no $BASH_COMPLETION (Debian package bash-completion)"
 [ -x "$XPRA_PROXY" ] || skip "no binary at $XPRA_PROXY (run make)"
 tmp_setup
+need_root
 mkdir -m 755 "$T/bin" && fake_setup
 unset XPRA_SOCKET_HOSTNAME
 HOST=$(hostname)

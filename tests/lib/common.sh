@@ -382,6 +382,8 @@ watch_check() {
 	[ "$n" -le "$max" ] || { bad "$c" "$n descriptors: $r"; return 1; }
 	[ -n "${WATCH_LOG:-}" ] && echo "$c $r" >>"$WATCH_LOG"
 	n=$(sed -n 's/.*anon_max_kb=\([0-9]*\).*/\1/p' <<<"$r")
+	# a live process always has some: 0 means smaps was never read
+	[ "${n:-0}" -gt 0 ] || { bad "$c" "memory not measured: $r"; return 1; }
 	[ "$n" -le "$WATCH_MAX_ANON_KB" ] ||
 	    { bad "$c" "own anonymous memory $n kB > $WATCH_MAX_ANON_KB: $r"; return 1; }
 	return 0
