@@ -258,8 +258,10 @@ for sig in TERM HUP INT; do
 	# signals_init() was lost and the case hung (seen under valgrind with
 	# the other core busy).  First byte measured 0.37-0.46 s plain/static,
 	# 0.59-0.85 s asan, ~0.96 s valgrind; the 30 s cap only ends a hang.
-	start "$c" > >({ head -c 1 >"$T/first.$c"; exec cat >/dev/null; }) \
-	    < <(head -c $((8 << 30)) /dev/zero)
+	mkfifo "$T/o.$c"	# a FIFO, not >(...): no extra descriptor
+	{ head -c 1 >"$T/first.$c"; exec cat >/dev/null; } <"$T/o.$c" &
+	track_pid $!
+	start "$c" >"$T/o.$c" < <(head -c $((8 << 30)) /dev/zero)
 	for _ in $(seq 300); do [ -s "$T/first.$c" ] && break; sleep 0.1; done
 	kill -$sig "$PID"
 	finish "$c" 25
