@@ -364,7 +364,8 @@ watch_start() {
 # WATCH_MAX_ANON_KB (WATCH_LOG=FILE appends every report to FILE);
 # `bad CASE` otherwise.  Under valgrind only threads, children and exec
 # are checked (valgrind holds descriptors and memory of its own); under
-# ASan, children are not (LeakSanitizer forks a tracer at exit).
+# ASan, children are not (LeakSanitizer forks a tracer at exit), and its
+# tracer's descriptors are allowed (below).
 watch_check() {
 	local c=$1 r max=${3:-6} v n checks="threads_max:1 exe_changed:0"
 	wait "$_watch_pid" 2>/dev/null
@@ -378,6 +379,12 @@ watch_check() {
 		[ "$n" = "${v#*:}" ] || { bad "$c" "${v%%:*}=$n: $r"; return 1; }
 	done
 	[ -n "${XP_VALGRIND_EXE:-}" ] && return 0
+	# ASan: LeakSanitizer's exit-time check runs in a tracer that shares
+	# the descriptor table (CLONE_FILES) and may hold /proc/self/task, a
+	# thread's status and /proc/self/maps open at once (compiler-rt
+	# sanitizer_linux.cpp); the watcher caught one of them (7) in two
+	# cases of a loaded CI run on 2026-12-05, so up to 3 more are allowed.
+	in_variant asan && max=$((max + 3))
 	n=$(sed -n 's/.*fds_max=\([0-9]*\).*/\1/p' <<<"$r")
 	[ "$n" -le "$max" ] || { bad "$c" "$n descriptors: $r"; return 1; }
 	[ -n "${WATCH_LOG:-}" ] && echo "$c $r" >>"$WATCH_LOG"
