@@ -196,8 +196,7 @@ relay_done(int r, const struct relay_result *res, const char *label,
 	if (r == -EINTR)
 		status = 128 + res->signo;
 	else if (r < 0)		/* not even set up: a system error (EMFILE) */
-		status = res->err_where != NULL &&
-		    strcmp(res->err_where, "setup") == 0 ? EX_OSERR : EX_IOERR;
+		status = res->err_where == RELAY_AT_SETUP ? EX_OSERR : EX_IOERR;
 	f.display = label;
 	f.socket = path;
 	f.bytes_up = (int64_t)res->up;
@@ -208,7 +207,8 @@ relay_done(int r, const struct relay_result *res, const char *label,
 	f.errnum = res->err;
 	if (status == EX_IOERR || status == EX_OSERR)
 		log_event(LOG_ERR, LOG_ID_SESSION_END, &f, "relay to %s failed "
-		    "on %s: %s", label, res->err_where, strerror(res->err));
+		    "on %s: %s", label, relay_where_name(res->err_where),
+		    strerror(res->err));
 	else
 		log_event(LOG_INFO, LOG_ID_SESSION_END, &f, "session %s ended "
 		    "(%s), %llu bytes up, %llu down", label, res->closed_by ?

@@ -1,19 +1,33 @@
 /*
- * relay.c - the relay: two pumps (client to server, "up", and server to
- * client, "down") driven by one ppoll(2) loop.
+ * relay.c - the relay: two directions, "up" (stdin to the socket) and
+ * "down" (the socket to stdout), driven by one ppoll(2) loop.
  *
- * A pump moves bytes from in to out in one of three modes (relay.h).  In
- * RELAY_SPLICE one splice(2) moves bytes between sshd's pipe and the
- * socket; EAGAIN is ambiguous there (input empty, or output full), so
- * FIONREAD on the input decides which to wait for, and a short splice ends
- * the pump's turn (the input is most likely drained: ppoll says).  The
- * buffered modes know how much they hold and wait accordingly.  Each pump
- * runs only on the events of its own ends.
+ * A direction is a small state machine:
  *
- * sshd's pipes are grown to RELAY_PIPE_BULK only while bulk data moves and
- * shrunk back after RELAY_IDLE_SHRINK_MS of quiet: pipe pages count
- * against the user's pipe-user-pages-soft, and idle sessions must not
- * hold them.
+ *	OPEN      moving bytes, waiting for its ends as poll says;
+ *	DRAINING  the client stopped reading (up only): what stdin holds
+ *	          now, up to EOF or until it has nothing, still goes to
+ *	          the server, but nothing new is waited for;
+ *	CLOSED    done, and its output half-closed: SHUT_WR on the socket
+ *	          (up), stdout replaced by /dev/null (down).
+ *
+ * An end is "ready" from the moment poll reports it until a system call
+ * on it says otherwise (EAGAIN, or a short transfer), and only ends not
+ * known to be ready are polled: every transition comes from what poll
+ * reported or what a system call returned.  An input counts as ended only
+ * once what it holds has been read (POLLHUP is read to EOF).
+ *
+ * A direction moves bytes in one of three modes.  RELAY_SPLICE, when its
+ * stdio end is a pipe: one splice(2) between that pipe and the socket.
+ * RELAY_SPLICE_PIPE, when it is a socket: splice into a private pipe, then
+ * out of it.  RELAY_COPY otherwise (a file, a tty): read(2) and write(2).
+ * The buffered modes take input only once what they hold is delivered, so
+ * that an EAGAIN always names one end.
+ *
+ * The pipe a direction resizes (sshd's, or the private one) is idle, at
+ * its default size, or grown to RELAY_PIPE_BULK while bulk data moves; a
+ * grown pipe quiet for RELAY_IDLE_SHRINK_MS is shrunk back, because pipe
+ * pages count against the user's pipe-user-pages-soft.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,36 +36,90 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "relay.h"
 #include "signals.h"
 
-struct pump {
-	const char	*in_name, *out_name;
-	int		 in, out;
+enum relay_mode {
+	RELAY_SPLICE,		/* stdio is a pipe: splice straight to/from the socket */
+	RELAY_SPLICE_PIPE,	/* stdio is a socket: splice through a private pipe */
+	RELAY_COPY,		/* anything else, or splice refused: read/write */
+};
+
+enum dir_state { DIR_OPEN, DIR_DRAINING, DIR_CLOSED };
+
+enum pipe_state { PIPE_IDLE, PIPE_GROWN };
+
+/* What one transfer did. */
+enum step { STEP_MOVED, STEP_WAIT, STEP_EOF, STEP_FAILED };
+
+struct direction {
+	enum relay_where src_end, dst_end;
+	int		 src, dst;
 	enum relay_mode	 mode;
-	int		 pipe[2];	/* RELAY_SPLICE_PIPE: the private pipe */
+	enum dir_state	 state;
+	bool		 src_ready, dst_ready;	/* as poll said, until refuted */
+	bool		 src_eof;
+	/* the buffered modes: bytes taken from src, not yet delivered */
+	int		 pipe[2];	/* RELAY_SPLICE_PIPE */
 	char		*buf;		/* RELAY_COPY: RELAY_BUF bytes */
-	size_t		 queued;	/* bytes held in pipe or buf */
-	size_t		 off;		/* RELAY_COPY: next byte to write */
-	int		 grow_fd;	/* the pipe we resize, or -1 */
-	int		 pipe_size;	/* its capacity as far as we know */
-	bool		 grown, grow_refused, active;
-	bool		 eof;		/* the input ended */
-	bool		 done;		/* ... and everything was delivered */
-	bool		 wait_out;	/* blocked on output, not input */
-	bool		 pipe_full;	/* private pipe out of slots */
+	size_t		 queued, off;
+	/* the pipe resized for bulk data */
+	int		 grow_fd;	/* or -1 */
+	int		 pipe_size;
+	enum pipe_state	 pipe_state;
+	bool		 grow_refused;	/* pipe-user-pages or pipe-max-size */
+	bool		 moved;		/* since the last idle check */
 	uint64_t	 bytes;
-	const char	*err_where;	/* set with a -errno return */
+	/* STEP_FAILED: where, and errno */
+	enum relay_where fail_end;
+	int		 fail_err;
+};
+
+/* The client's stdio flags, restored before we let go of them. */
+struct stdio_flags {
+	int	fd[2];
+	int	saved[2];	/* as we found them */
+	bool	changed[2];	/* O_NONBLOCK added by us */
+};
+
+struct relay {
+	struct direction	 up, down;
+	struct stdio_flags	 flags;
+	struct relay_result	*res;
+	int			 sock;
+	int64_t			 next_shrink;	/* when to look for idle pipes */
 };
 
 static char up_buf[RELAY_BUF], down_buf[RELAY_BUF];
 
-int
-relay_mode_of(int fd)
+const char *
+relay_where_name(enum relay_where w)
+{
+	switch (w) {
+	case RELAY_AT_SETUP:	return "setup";
+	case RELAY_AT_STDIN:	return "stdin";
+	case RELAY_AT_STDOUT:	return "stdout";
+	case RELAY_AT_SOCKET:	return "socket";
+	case RELAY_AT_POLL:	return "poll";
+	default:		return "";
+	}
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The mode for a stdio descriptor, or -errno. */
+static int
+mode_of(int fd)
 {
 	struct stat st;
 
@@ -64,283 +132,47 @@ relay_mode_of(int fd)
 	return RELAY_COPY;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
+/* --- pipe size ------------------------------------------------------- */
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Bulk data is moving: give the pipe room for it, once. */
+/* n bytes moved: a bulk transfer grows the pipe, once. */
 static void
-pump_grow(struct pump *p)
+note_moved(struct direction *d, size_t n)
 {
 	int size;
 
-	p->active = true;
-	if (p->grown || p->grow_refused || p->grow_fd < 0)
+	d->moved = true;
+	if (d->pipe_state == PIPE_GROWN || d->grow_refused || d->grow_fd < 0 ||
+	    n < (size_t)d->pipe_size / 2)
 		return;
-	if ((size = fcntl(p->grow_fd, F_SETPIPE_SZ, RELAY_PIPE_BULK)) < 0) {
-		p->grow_refused = true;	/* pipe-user-pages or pipe-max-size */
+	if ((size = fcntl(d->grow_fd, F_SETPIPE_SZ, RELAY_PIPE_BULK)) < 0) {
+		d->grow_refused = true;
 		return;
 	}
-	p->pipe_size = size;
-	p->grown = true;
+	d->pipe_size = size;
+	d->pipe_state = PIPE_GROWN;
 }
 
-/* Quiet since the last check: hand the pages back. */
+/* Quiet since the last check: hand the pages back (EBUSY: not yet). */
 static void
-pump_shrink_if_idle(struct pump *p)
+shrink_if_idle(struct direction *d)
 {
 	int size;
 
-	if (p->grown && !p->active &&
-	    (size = fcntl(p->grow_fd, F_SETPIPE_SZ, RELAY_PIPE_DEFAULT)) > 0) {
-		p->pipe_size = size;
-		p->grown = false;
+	if (d->pipe_state == PIPE_GROWN && !d->moved &&
+	    (size = fcntl(d->grow_fd, F_SETPIPE_SZ, RELAY_PIPE_DEFAULT)) > 0) {
+		d->pipe_size = size;
+		d->pipe_state = PIPE_IDLE;
 	}
-	p->active = false;
-}
-
-static void
-pump_moved(struct pump *p, size_t n)
-{
-	if (n >= (size_t)p->pipe_size / 2)
-		pump_grow(p);
-	else
-		p->active = true;
+	d->moved = false;
 }
 
 static bool
-has_input(int fd)
+has_grown_pipe(const struct direction *d)
 {
-	int n = 0;
-
-	return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+	return d->state != DIR_CLOSED && d->pipe_state == PIPE_GROWN;
 }
 
-static int
-fail(struct pump *p, const char *where)
-{
-	p->err_where = where;
-	return -errno;
-}
-
-/* Switch to read/write; allowed only before anything moved. */
-static int
-pump_fall_back(struct pump *p, const char *where)
-{
-	if (p->bytes != 0 || p->queued != 0)
-		return fail(p, where);
-	p->mode = RELAY_COPY;
-	p->grow_fd = -1;
-	return 0;
-}
-
-/*
- * splice(2) does not say which end failed: EPIPE is the output, a reset is
- * the socket, anything else is blamed on the input.
- */
-static const char *
-splice_failed_end(const struct pump *p, int err)
-{
-	if (err == EPIPE)
-		return p->out_name;
-	if (err == ECONNRESET)
-		return strcmp(p->out_name, "socket") == 0 ? p->out_name :
-		    p->in_name;
-	return p->in_name;
-}
-
-/* RELAY_SPLICE: in and out joined by one splice per chunk. */
-static int
-pump_splice(struct pump *p)
-{
-	ssize_t n;
-	int i;
-
-	for (i = 0; i < RELAY_BURST; i++) {
-		n = splice(p->in, NULL, p->out, NULL, RELAY_CHUNK,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0) {
-			p->bytes += (size_t)n;
-			pump_moved(p, (size_t)n);
-			if ((size_t)n < RELAY_CHUNK)
-				break;	/* drained, most likely: ppoll says */
-		} else if (n == 0) {
-			p->eof = p->done = true;
-			return 0;
-		} else if (errno == EAGAIN) {
-			if ((p->wait_out = has_input(p->in)))
-				pump_grow(p);	/* output full: bulk */
-			return 0;
-		} else if (errno == EINVAL || errno == ENOSYS) {
-			return pump_fall_back(p, p->out_name);
-		} else if (errno != EINTR) {
-			return fail(p, splice_failed_end(p, errno));
-		}
-	}
-	p->wait_out = false;
-	return 0;
-}
-
-/* Buffered modes: take input.  1 if progress, 0 if none, or -errno. */
-static int
-pump_fill(struct pump *p)
-{
-	ssize_t n;
-
-	if (p->eof)
-		return 0;
-	if (p->mode == RELAY_SPLICE_PIPE) {
-		if (p->queued >= (size_t)p->pipe_size)
-			return 0;
-		n = splice(p->in, NULL, p->pipe[1], NULL,
-		    (size_t)p->pipe_size - p->queued, SPLICE_F_MOVE |
-		    SPLICE_F_NONBLOCK);
-	} else {
-		if (p->queued != 0)
-			return 0;
-		p->off = 0;
-		n = read(p->in, p->buf, RELAY_BUF);
-	}
-	if (n > 0) {
-		p->queued += (size_t)n;
-		pump_moved(p, (size_t)n);
-		return 1;
-	}
-	if (n == 0) {
-		p->eof = true;
-		return 0;
-	}
-	if (errno == EAGAIN && p->mode == RELAY_SPLICE_PIPE && p->queued != 0 &&
-	    has_input(p->in))
-		p->pipe_full = true;	/* slots, not bytes: small writes fill it */
-	if (errno == EAGAIN || errno == EINTR)
-		return 0;
-	if (p->mode == RELAY_SPLICE_PIPE && (errno == EINVAL || errno == ENOSYS))
-		return pump_fall_back(p, p->in_name) < 0 ? -EINVAL : 1;
-	return fail(p, p->in_name);
-}
-
-/* Buffered modes: deliver.  1 if progress, 0 if none, or -errno. */
-static int
-pump_drain(struct pump *p)
-{
-	ssize_t n;
-
-	if (p->queued == 0)
-		return 0;
-	if (p->mode == RELAY_SPLICE_PIPE)
-		n = splice(p->pipe[0], NULL, p->out, NULL, p->queued,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	else
-		n = write(p->out, p->buf + p->off, p->queued);
-	if (n > 0) {
-		p->queued -= (size_t)n;
-		p->off += (size_t)n;
-		p->bytes += (size_t)n;
-		p->pipe_full = false;
-		return 1;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return 0;
-	if (n == 0)
-		errno = EPIPE;
-	return fail(p, p->out_name);
-}
-
-static int
-pump_buffered(struct pump *p)
-{
-	int i, filled, drained;
-
-	for (i = 0; i < RELAY_BURST; i++) {
-		if ((filled = pump_fill(p)) < 0)
-			return filled;
-		if ((drained = pump_drain(p)) < 0)
-			return drained;
-		if (!filled && !drained)
-			break;
-	}
-	if (p->eof && p->queued == 0)
-		p->done = true;
-	p->wait_out = p->queued != 0;
-	return 0;
-}
-
-static int
-pump_run(struct pump *p)
-{
-	if (p->done)
-		return 0;
-	return p->mode == RELAY_SPLICE ? pump_splice(p) : pump_buffered(p);
-}
-
-/* What the pump waits for now. */
-static bool
-pump_wants_in(const struct pump *p)
-{
-	if (p->done || p->eof)
-		return false;
-	if (p->mode == RELAY_SPLICE)
-		return !p->wait_out;
-	if (p->mode == RELAY_SPLICE_PIPE)
-		return !p->pipe_full && p->queued < (size_t)p->pipe_size;
-	return p->queued == 0;
-}
-
-static bool
-pump_wants_out(const struct pump *p)
-{
-	return !p->done && (p->mode == RELAY_SPLICE ? p->wait_out :
-	    p->queued != 0);
-}
-
-/*
- * Set up a pump from in to out; stdio_fd is the client's descriptor and
- * decides the mode.  Returns 0 or -errno (the private pipe).
- */
-static int
-pump_open(struct pump *p, int in, int out, int stdio_fd, char *buf)
-{
-	int mode;
-
-	p->in = in;
-	p->out = out;
-	p->buf = buf;
-	p->pipe[0] = p->pipe[1] = -1;
-	p->pipe_size = RELAY_PIPE_DEFAULT;
-	if ((mode = relay_mode_of(stdio_fd)) < 0)
-		return mode;
-	p->mode = (enum relay_mode)mode;
-	p->grow_fd = mode == RELAY_SPLICE ? stdio_fd : -1;
-	if (mode == RELAY_SPLICE_PIPE) {
-		if (pipe2(p->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-			return -errno;
-		p->grow_fd = p->pipe[1];
-	}
-	return 0;
-}
-
-static void
-pump_close(struct pump *p)
-{
-	if (p->pipe[0] >= 0)
-		close(p->pipe[0]);
-	if (p->pipe[1] >= 0)
-		close(p->pipe[1]);
-	p->pipe[0] = p->pipe[1] = -1;
-}
-
-/* The client's stdio flags, restored before we let go of them. */
-struct stdio_flags {
-	int	fd[2];
-	int	saved[2];	/* as we found them */
-	bool	changed[2];	/* O_NONBLOCK added by us */
-};
+/* --- stdio flags ----------------------------------------------------- */
 
 /* Buffered modes need non-blocking stdio: fd[i] gets it, once. */
 static int
@@ -355,24 +187,19 @@ stdio_nonblock(struct stdio_flags *f, int i)
 }
 
 /*
- * Both flags are saved before either is changed (fds 0 and 1 may share
- * one file description), also for a pump that splices: it may fall back
- * to read/write later (run_pump), and then needs non-blocking stdio too.
+ * Both flags are saved before either is changed: fds 0 and 1 may share
+ * one file description.
  */
 static int
-stdio_setup(struct stdio_flags *f, int in, int out, const struct pump *up,
-    const struct pump *down)
+stdio_setup(struct stdio_flags *f, int in, int out)
 {
-	int i, e;
+	int i;
 
 	f->fd[0] = in;
 	f->fd[1] = out;
 	for (i = 0; i < 2; i++)
 		if ((f->saved[i] = fcntl(f->fd[i], F_GETFL)) < 0)
 			return -errno;
-	if ((up->mode != RELAY_SPLICE && (e = stdio_nonblock(f, 0)) < 0) ||
-	    (down->mode != RELAY_SPLICE && (e = stdio_nonblock(f, 1)) < 0))
-		return e;
 	return 0;
 }
 
@@ -384,7 +211,7 @@ stdio_restore(struct stdio_flags *f, int i)
 	f->changed[i] = false;
 }
 
-/* The server's stream ended: let the client see EOF on stdout. */
+/* The server's stream ended, or the client stopped reading: EOF for it. */
 static void
 close_stdout(struct stdio_flags *f, int out)
 {
@@ -392,8 +219,12 @@ close_stdout(struct stdio_flags *f, int out)
 
 	stdio_restore(f, 1);
 	(void)shutdown(out, SHUT_WR);	/* a socket shared with stdin */
-	/* Keep fd 1 valid, so that nothing opened later can land on it. */
-	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
+	/*
+	 * Keep fd 1 valid, so that nothing opened later can land on it.
+	 * Read-only: nothing writes to it any more, and the sandbox then
+	 * needs no open for writing.
+	 */
+	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
 		(void)dup2(null, out);
 		close(null);
 	} else {
@@ -401,39 +232,264 @@ close_stdout(struct stdio_flags *f, int out)
 	}
 }
 
-enum { PFD_IN, PFD_SOCK, PFD_OUT, PFD_COUNT };
-
-struct relay {
-	struct pump		 up, down;
-	struct stdio_flags	 flags;
-	struct relay_result	*res;
-	int			 sock;
-	bool			 out_closed;	/* stdout handed back */
-	bool			 sock_shut;	/* SHUT_WR sent */
-	int64_t			 next_shrink;
-};
+/* --- one direction ----------------------------------------------------- */
 
 static void
-mark_closed(struct relay *r, const char *who)
+mark_closed(struct relay *r, enum relay_where end)
 {
 	if (r->res->closed_by == NULL)
-		r->res->closed_by = who;
+		r->res->closed_by = end == RELAY_AT_SOCKET ? "server" : "client";
 }
 
-/* Finish what a direction that just ended needs finishing. */
+/* The direction is done: half-close its output, forget its pipe. */
 static void
-finish_directions(struct relay *r)
+direction_close(struct relay *r, struct direction *d)
 {
-	if (r->up.done && r->up.eof && !r->sock_shut) {
-		mark_closed(r, "client");
+	if (d->state == DIR_CLOSED)
+		return;
+	d->state = DIR_CLOSED;
+	d->queued = 0;
+	d->grow_fd = -1;
+	d->pipe_state = PIPE_IDLE;
+	if (d == &r->up)
 		(void)shutdown(r->sock, SHUT_WR);
-		r->sock_shut = true;
+	else
+		close_stdout(&r->flags, d->dst);
+}
+
+/*
+ * A peer is gone at end (EPIPE, ECONNRESET, POLLHUP or POLLERR on an
+ * output; err 0 for poll).  What was on its way there is lost.  A client
+ * that stopped reading still gets what it already sent delivered; a
+ * reset socket ends both directions.
+ */
+static void
+end_gone(struct relay *r, enum relay_where end, int err)
+{
+	mark_closed(r, end);
+	if (end == RELAY_AT_STDOUT) {
+		direction_close(r, &r->down);
+		if (r->up.state == DIR_OPEN)
+			r->up.state = DIR_DRAINING;
+	} else if (end == RELAY_AT_STDIN) {
+		direction_close(r, &r->up);
+	} else {
+		direction_close(r, &r->up);
+		if (err == ECONNRESET)
+			direction_close(r, &r->down);
 	}
-	if (r->down.done && !r->out_closed) {
-		mark_closed(r, "server");
-		close_stdout(&r->flags, r->down.out);
-		r->out_closed = true;
+}
+
+/* A system call on end failed with errno: wait, peer gone, or error. */
+static enum step
+step_failed(struct direction *d, enum relay_where end)
+{
+	if (errno == EAGAIN) {
+		if (end == d->src_end)
+			d->src_ready = false;
+		else
+			d->dst_ready = false;
+		return STEP_WAIT;
 	}
+	d->fail_end = end;
+	d->fail_err = errno;
+	return STEP_FAILED;
+}
+
+/* RELAY_SPLICE: one splice(2) from src straight to dst. */
+static enum step
+move_direct(struct direction *d)
+{
+	ssize_t n;
+
+	n = splice(d->src, NULL, d->dst, NULL, RELAY_CHUNK, SPLICE_F_MOVE |
+	    SPLICE_F_NONBLOCK);
+	if (n > 0) {
+		d->bytes += (size_t)n;
+		note_moved(d, (size_t)n);
+		if ((size_t)n < RELAY_CHUNK)
+			d->src_ready = false;	/* or dst full: EAGAIN says */
+		return STEP_MOVED;
+	}
+	if (n == 0)
+		return STEP_EOF;
+	if (errno == EAGAIN) {
+		/* either end: poll says which */
+		d->src_ready = d->dst_ready = false;
+		return STEP_WAIT;
+	}
+	/* splice does not say which end failed: EPIPE is the output, a reset
+	 * the socket, anything else is blamed on the input */
+	return step_failed(d, errno == EPIPE ? d->dst_end :
+	    errno == ECONNRESET ? RELAY_AT_SOCKET : d->src_end);
+}
+
+/* Buffered modes: take input; only called with nothing queued. */
+static enum step
+fill(struct direction *d)
+{
+	size_t want = d->mode == RELAY_SPLICE_PIPE ? (size_t)d->pipe_size :
+	    RELAY_BUF;
+	ssize_t n;
+
+	if (d->mode == RELAY_SPLICE_PIPE)
+		n = splice(d->src, NULL, d->pipe[1], NULL, want,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	else
+		n = read(d->src, d->buf, want);
+	if (n < 0)
+		return step_failed(d, d->src_end);
+	if (n == 0)
+		return STEP_EOF;
+	d->queued = (size_t)n;
+	d->off = 0;
+	note_moved(d, (size_t)n);
+	if ((size_t)n < want)
+		d->src_ready = false;	/* had no more, or the pipe's slots ran out */
+	return STEP_MOVED;
+}
+
+/* Buffered modes: deliver what is queued. */
+static enum step
+drain(struct direction *d)
+{
+	ssize_t n;
+
+	if (d->mode == RELAY_SPLICE_PIPE)
+		n = splice(d->pipe[0], NULL, d->dst, NULL, d->queued,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	else
+		n = write(d->dst, d->buf + d->off, d->queued);
+	if (n == 0)
+		errno = EPIPE;
+	if (n <= 0)
+		return step_failed(d, d->dst_end);
+	d->queued -= (size_t)n;
+	d->off += (size_t)n;
+	d->bytes += (size_t)n;
+	if (d->queued != 0)
+		d->dst_ready = false;	/* a short write: the output is full */
+	return STEP_MOVED;
+}
+
+/*
+ * Draining, with nothing queued and the input not known to hold more: a
+ * look at the input decides between moving on and closing.
+ */
+static bool
+needs_look(const struct direction *d)
+{
+	return d->state == DIR_DRAINING && !d->src_ready && !d->src_eof &&
+	    d->queued == 0;
+}
+
+/* Can the direction go on without waiting for poll? */
+static bool
+runnable(const struct direction *d)
+{
+	if (d->state == DIR_CLOSED)
+		return false;
+	if (needs_look(d))
+		return true;
+	if (d->mode == RELAY_SPLICE)
+		return d->src_ready && d->dst_ready;
+	return d->queued != 0 ? d->dst_ready : d->src_ready && !d->src_eof;
+}
+
+/* One transfer of whichever kind the direction can make now. */
+static enum step
+move(struct direction *d)
+{
+	if (d->mode == RELAY_SPLICE)
+		return move_direct(d);
+	return d->queued != 0 ? drain(d) : fill(d);
+}
+
+/* Does src hold anything right now?  A zero-timeout poll of it. */
+static bool
+src_holds_data(const struct direction *d)
+{
+	struct pollfd p = { d->src, POLLIN, 0 };
+
+	return poll(&p, 1, 0) > 0 && p.revents != 0;
+}
+
+/* Splice refused (EINVAL, ENOSYS): read/write, if nothing moved yet. */
+static int
+fall_back(struct relay *r, struct direction *d)
+{
+	int e;
+
+	if (d->bytes != 0 || d->queued != 0)
+		return -d->fail_err;
+	d->mode = RELAY_COPY;
+	d->grow_fd = -1;
+	d->pipe_state = PIPE_IDLE;
+	if ((e = stdio_nonblock(&r->flags, d == &r->up ? 0 : 1)) < 0)
+		d->fail_end = d == &r->up ? RELAY_AT_STDIN : RELAY_AT_STDOUT;
+	return e;
+}
+
+/* A failed transfer: a peer gone is an end, not an error.  0 or -errno. */
+static int
+handle_failure(struct relay *r, struct direction *d)
+{
+	int err = d->fail_err;
+
+	if (err == EPIPE || err == ECONNRESET) {
+		end_gone(r, d->fail_end, err);
+		return 0;
+	}
+	if ((err == EINVAL || err == ENOSYS) && d->mode != RELAY_COPY)
+		return fall_back(r, d);
+	return -err;
+}
+
+/*
+ * Move what the direction can, at most RELAY_BURST transfers, and close
+ * it once it has ended.  Returns 0, or -errno (d->fail_end says where).
+ */
+static int
+direction_run(struct relay *r, struct direction *d)
+{
+	enum step s;
+	int i, e;
+
+	for (i = 0; i < RELAY_BURST && runnable(d) && !needs_look(d); i++) {
+		if ((s = move(d)) == STEP_EOF) {
+			d->src_eof = true;
+			mark_closed(r, d->src_end);
+			break;
+		}
+		if (s == STEP_FAILED && (e = handle_failure(r, d)) < 0)
+			return e;
+	}
+	if (d->state == DIR_CLOSED || d->queued != 0)
+		return 0;
+	if (d->src_eof || (needs_look(d) && !(d->src_ready = src_holds_data(d))))
+		direction_close(r, d);
+	return 0;
+}
+
+/* --- the loop ---------------------------------------------------------- */
+
+enum { PFD_IN, PFD_SOCK, PFD_OUT, PFD_COUNT };
+
+/* Waiting for its input: open, nothing queued, input not known ready. */
+static bool
+wants_src(const struct direction *d)
+{
+	return d->state == DIR_OPEN && !d->src_ready && !d->src_eof &&
+	    d->queued == 0;
+}
+
+/* Waiting for its output: something to deliver, output not known ready. */
+static bool
+wants_dst(const struct direction *d)
+{
+	if (d->state == DIR_CLOSED || d->dst_ready)
+		return false;
+	return d->mode == RELAY_SPLICE || d->queued != 0;
 }
 
 static void
@@ -441,27 +497,56 @@ build_pollfds(const struct relay *r, struct pollfd pfd[PFD_COUNT])
 {
 	short sock_events = 0;
 
-	pfd[PFD_IN].fd = pump_wants_in(&r->up) ? r->up.in : -1;
+	pfd[PFD_IN].fd = wants_src(&r->up) ? r->up.src : -1;
 	pfd[PFD_IN].events = POLLIN;
-	if (pump_wants_out(&r->up))
+	if (wants_dst(&r->up))
 		sock_events |= POLLOUT;
-	if (pump_wants_in(&r->down))
+	if (wants_src(&r->down))
 		sock_events |= POLLIN;
-	/* Once the server's stream ended, watch for it going away. */
-	pfd[PFD_SOCK].fd = sock_events != 0 || r->down.done ? r->sock : -1;
+	/* While up is not closed, a POLLHUP says the server is gone. */
+	pfd[PFD_SOCK].fd = sock_events != 0 || r->up.state != DIR_CLOSED ?
+	    r->sock : -1;
 	pfd[PFD_SOCK].events = sock_events;
-	/* Always watched while open: POLLERR says the client is gone. */
-	pfd[PFD_OUT].fd = r->out_closed ? -1 : r->down.out;
-	pfd[PFD_OUT].events = pump_wants_out(&r->down) ? POLLOUT : 0;
+	/* Watched while down is not closed: POLLERR says the client is gone. */
+	pfd[PFD_OUT].fd = r->down.state != DIR_CLOSED ? r->down.dst : -1;
+	pfd[PFD_OUT].events = wants_dst(&r->down) ? POLLOUT : 0;
 }
 
+/* Learn from what poll reported: ready ends, and peers gone. */
+static void
+absorb_events(struct relay *r, const struct pollfd pfd[PFD_COUNT])
+{
+	const short gone = POLLERR | POLLHUP;
+	short in = pfd[PFD_IN].fd >= 0 ? pfd[PFD_IN].revents : 0;
+	short sock = pfd[PFD_SOCK].fd >= 0 ? pfd[PFD_SOCK].revents : 0;
+	short out = pfd[PFD_OUT].fd >= 0 ? pfd[PFD_OUT].revents : 0;
+
+	if (in != 0)
+		r->up.src_ready = true;		/* data, or EOF to read */
+	if (sock & (POLLIN | gone))
+		r->down.src_ready = true;
+	if (sock & POLLOUT)
+		r->up.dst_ready = true;
+	if (out & POLLOUT)
+		r->down.dst_ready = true;
+	if (out & gone)
+		end_gone(r, RELAY_AT_STDOUT, 0);
+	if ((sock & gone) && r->up.state != DIR_CLOSED)
+		end_gone(r, RELAY_AT_SOCKET, 0);
+}
+
+/* Nothing to wait for if a direction can move; else the idle check. */
 static int
 poll_timeout(struct relay *r)
 {
 	int64_t left;
 
-	if (!r->up.grown && !r->down.grown)
+	if (runnable(&r->up) || runnable(&r->down))
+		return 0;
+	if (!has_grown_pipe(&r->up) && !has_grown_pipe(&r->down)) {
+		r->next_shrink = 0;
 		return -1;
+	}
 	if (r->next_shrink == 0)
 		r->next_shrink = now_ms() + RELAY_IDLE_SHRINK_MS;
 	left = r->next_shrink - now_ms();
@@ -473,77 +558,20 @@ shrink_idle_pipes(struct relay *r)
 {
 	if (r->next_shrink == 0 || now_ms() < r->next_shrink)
 		return;
-	pump_shrink_if_idle(&r->up);
-	pump_shrink_if_idle(&r->down);
+	shrink_if_idle(&r->up);
+	shrink_if_idle(&r->down);
 	r->next_shrink = 0;
-}
-
-/* Run one pump; a peer gone is the end of the session, not an error. */
-static int
-run_pump(struct relay *r, struct pump *p)
-{
-	enum relay_mode was = p->mode;
-	int e;
-
-	/* Fell back from splice: read/write must not block on stdio. */
-	if ((e = pump_run(p)) >= 0 && p->mode != was &&
-	    (e = stdio_nonblock(&r->flags, p == &r->up ? 0 : 1)) < 0)
-		p->err_where = p == &r->up ? p->in_name : p->out_name;
-	if (e >= 0)
-		return 0;
-	if (e != -EPIPE && e != -ECONNRESET) {
-		r->res->err_where = p->err_where;
-		return e;
-	}
-	if (p == &r->up && p->err_where == p->out_name) {
-		p->done = true;		/* the server stopped reading */
-		return 0;
-	}
-	mark_closed(r, p->err_where == r->down.out_name ? "client" : "server");
-	return 1;
-}
-
-/*
- * Run the pumps poll said may move.  Returns 1 when the session is over,
- * 0 to go on, or -errno for an I/O error.
- */
-static int
-step(struct relay *r, const struct pollfd pfd[PFD_COUNT])
-{
-	const short gone = POLLERR | POLLHUP;
-	short sock = pfd[PFD_SOCK].revents;
-	int e;
-
-	if (pfd[PFD_OUT].revents & gone) {
-		mark_closed(r, "client");
-		return 1;
-	}
-	/*
-	 * The socket's events go to the pump they concern: a splice tried
-	 * on an end that is not ready is a syscall wasted per wake-up.
-	 */
-	if ((pfd[PFD_IN].revents || ((sock & (POLLOUT | gone)) &&
-	    pump_wants_out(&r->up))) && (e = run_pump(r, &r->up)) != 0)
-		return e;
-	if ((pfd[PFD_OUT].revents || ((sock & (POLLIN | gone)) &&
-	    pump_wants_in(&r->down))) && (e = run_pump(r, &r->down)) != 0)
-		return e;
-	finish_directions(r);
-	if (r->up.done && r->down.done)
-		return 1;
-	/* The server hung up entirely: nothing more can reach it. */
-	return r->down.done && (sock & gone) ? 1 : 0;
 }
 
 static int
 relay_loop(struct relay *r, const sigset_t *waitmask)
 {
 	struct pollfd pfd[PFD_COUNT];
-	struct timespec ts, *tp;
+	struct timespec ts;
 	unsigned int wakeups = 0;
-	int timeout, n, e;
+	int timeout, e;
 
-	for (;;) {
+	while (r->up.state != DIR_CLOSED || r->down.state != DIR_CLOSED) {
 		if ((r->res->signo = ++wakeups % RELAY_SIGNAL_CHECK == 0 ?
 		    signals_pending() : signals_caught()) != 0)
 			return -EINTR;
@@ -551,24 +579,81 @@ relay_loop(struct relay *r, const sigset_t *waitmask)
 		timeout = poll_timeout(r);
 		ts.tv_sec = timeout / 1000;
 		ts.tv_nsec = (long)(timeout % 1000) * 1000000;
-		tp = timeout < 0 ? NULL : &ts;
-		if ((n = ppoll(pfd, PFD_COUNT, tp, waitmask)) < 0) {
+		if (ppoll(pfd, PFD_COUNT, timeout < 0 ? NULL : &ts,
+		    waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
-			r->res->err_where = "poll";
+			r->res->err_where = RELAY_AT_POLL;
 			return -errno;
 		}
+		absorb_events(r, pfd);
 		shrink_idle_pipes(r);
-		if (n > 0 && (e = step(r, pfd)) != 0)
-			return e < 0 ? e : 0;
+		if ((e = direction_run(r, &r->up)) < 0) {
+			r->res->err_where = r->up.fail_end;
+			return e;
+		}
+		if ((e = direction_run(r, &r->down)) < 0) {
+			r->res->err_where = r->down.fail_end;
+			return e;
+		}
 	}
+	return 0;
+}
+
+/* --- set-up -------------------------------------------------------------- */
+
+/*
+ * Set up a direction from src to dst; stdio_fd is the client's end and
+ * decides the mode.  Returns 0 or -errno.
+ */
+static int
+direction_open(struct relay *r, struct direction *d, int src, int dst,
+    int stdio_fd, char *buf)
+{
+	int mode, i = d == &r->up ? 0 : 1;
+
+	d->src = src;
+	d->dst = dst;
+	d->buf = buf;
+	d->dst_ready = true;	/* until a transfer says otherwise */
+	d->pipe_size = RELAY_PIPE_DEFAULT;
+	if ((mode = mode_of(stdio_fd)) < 0)
+		return mode;
+	d->mode = (enum relay_mode)mode;
+	d->grow_fd = mode == RELAY_SPLICE ? stdio_fd : -1;
+	if (mode == RELAY_SPLICE_PIPE) {
+		if (pipe2(d->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+			return -errno;
+		d->grow_fd = d->pipe[1];
+		/* An urgent byte is data in the stream, not a stall (below). */
+		if (i == 0)
+			(void)setsockopt(stdio_fd, SOL_SOCKET, SO_OOBINLINE,
+			    &(int){ 1 }, sizeof(int));
+	}
+	return mode == RELAY_SPLICE ? 0 : stdio_nonblock(&r->flags, i);
+}
+
+static void
+direction_free(struct direction *d)
+{
+	if (d->pipe[0] >= 0)
+		close(d->pipe[0]);
+	if (d->pipe[1] >= 0)
+		close(d->pipe[1]);
+	d->pipe[0] = d->pipe[1] = -1;
 }
 
 int
 relay_run(int in, int out, int sock, const sigset_t *waitmask,
     struct relay_result *ret)
 {
-	struct relay r = { .sock = sock, .res = ret };
+	struct relay r = {
+		.up = { .src_end = RELAY_AT_STDIN, .dst_end = RELAY_AT_SOCKET,
+		    .pipe = { -1, -1 } },
+		.down = { .src_end = RELAY_AT_SOCKET, .dst_end = RELAY_AT_STDOUT,
+		    .pipe = { -1, -1 } },
+		.sock = sock, .res = ret,
+	};
 	int e;
 
 	memset(ret, 0, sizeof(*ret));
@@ -579,25 +664,26 @@ relay_run(int in, int out, int sock, const sigset_t *waitmask,
 	 */
 	(void)setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &(int){ RELAY_SOCK_SNDBUF },
 	    sizeof(int));
-	r.up.in_name = "stdin";
-	r.up.out_name = r.down.in_name = "socket";
-	r.down.out_name = "stdout";
-	r.up.pipe[0] = r.up.pipe[1] = r.down.pipe[0] = r.down.pipe[1] = -1;
-	if ((e = pump_open(&r.up, in, sock, in, up_buf)) < 0 ||
-	    (e = pump_open(&r.down, sock, out, out, down_buf)) < 0 ||
-	    (e = stdio_setup(&r.flags, in, out, &r.up, &r.down)) < 0)
-		ret->err_where = "setup";
+	/*
+	 * An urgent (MSG_OOB) byte would stop every read and splice short of
+	 * it while poll kept reporting input: a busy loop.  Inline, it is one
+	 * more byte of the stream.
+	 */
+	(void)setsockopt(sock, SOL_SOCKET, SO_OOBINLINE, &(int){ 1 },
+	    sizeof(int));
+	if ((e = stdio_setup(&r.flags, in, out)) < 0 ||
+	    (e = direction_open(&r, &r.up, in, sock, in, up_buf)) < 0 ||
+	    (e = direction_open(&r, &r.down, sock, out, out, down_buf)) < 0)
+		ret->err_where = RELAY_AT_SETUP;
 	else
 		e = relay_loop(&r, waitmask);
 	if (e < 0 && e != -EINTR)
 		ret->err = -e;
 	ret->up = r.up.bytes;
 	ret->down = r.down.bytes;
-	ret->mode_up = r.up.mode;
-	ret->mode_down = r.down.mode;
 	stdio_restore(&r.flags, 0);
 	stdio_restore(&r.flags, 1);
-	pump_close(&r.up);
-	pump_close(&r.down);
+	direction_free(&r.up);
+	direction_free(&r.down);
 	return e;
 }

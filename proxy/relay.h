@@ -18,37 +18,37 @@
 #define RELAY_SOCK_SNDBUF	(1 << 20)	/* asked of the server socket */
 #define RELAY_SIGNAL_CHECK	64	/* wakeups between sigpending() calls */
 
-enum relay_mode {
-	RELAY_SPLICE,		/* stdio is a pipe: splice straight to/from the socket */
-	RELAY_SPLICE_PIPE,	/* stdio is a socket: splice through a private pipe */
-	RELAY_COPY,		/* anything else, or splice refused: read/write */
+/* Where a relay failed. */
+enum relay_where {
+	RELAY_AT_NONE,
+	RELAY_AT_SETUP,		/* before anything moved: a system error */
+	RELAY_AT_STDIN,
+	RELAY_AT_STDOUT,
+	RELAY_AT_SOCKET,
+	RELAY_AT_POLL,
 };
 
 struct relay_result {
-	uint64_t	 up;		/* bytes client to server */
-	uint64_t	 down;		/* bytes server to client */
-	const char	*closed_by;	/* "client", "server", or NULL */
-	int		 signo;		/* the terminating signal, or 0 */
-	int		 err;		/* errno of an I/O error, or 0 */
-	const char	*err_where;	/* "stdin", "stdout" or "socket" */
-	enum relay_mode	 mode_up, mode_down;
+	uint64_t		 up;		/* bytes client to server */
+	uint64_t		 down;		/* bytes server to client */
+	const char		*closed_by;	/* "client", "server", or NULL */
+	int			 signo;		/* the terminating signal, or 0 */
+	int			 err;		/* errno of an I/O error, or 0 */
+	enum relay_where	 err_where;	/* where err happened */
 };
 
-/*
- * The mode for a stdio descriptor: a pipe splices directly, a socket
- * through a private pipe, anything else (a file, /dev/null, a tty)
- * copies.  Returns the mode, or -errno if fd cannot be examined.
- */
-int	relay_mode_of(int fd);
+/* "setup", "stdin", "stdout", "socket", "poll" (or "" for none). */
+const char	*relay_where_name(enum relay_where w);
 
 /*
  * Relay in -> sock and sock -> out until both directions have ended, or
- * either peer is gone, or a terminating signal arrives (see signals.h;
- * waitmask is the mask to wait with).  sock must be non-blocking; in and
- * out are borrowed and their file status flags restored; out is replaced
- * by /dev/null once the server's stream ended, so the client sees EOF.
- * Returns 0 (ended normally, including a peer gone), -EINTR (signal:
- * ret->signo) or -errno (I/O error: ret->err_where).  *ret always written.
+ * a terminating signal arrives (see signals.h; waitmask is the mask to
+ * wait with).  sock must be non-blocking; in and out are borrowed and
+ * their file status flags restored; out is replaced by /dev/null once the
+ * server's stream ended or the client stopped reading, so that the client
+ * sees EOF.  Returns 0 (ended normally, including a peer gone), -EINTR
+ * (signal: ret->signo) or -errno (I/O error at ret->err_where).  *ret is
+ * always written.
  */
 int	relay_run(int in, int out, int sock, const sigset_t *waitmask,
 	    struct relay_result *ret);

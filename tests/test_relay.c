@@ -84,11 +84,10 @@ spawn_server(int sock, uint64_t send, uint64_t expect, bool read_first)
 		return pid;
 	if (read_first) {
 		x.wfd = -1;
-		if (exchange_run(&x) < 0)
+		if (exchange_run(&x) < 0 || x.read != expect)
 			_exit(1);
 		x.wfd = sock;
 		x.rfd = -1;
-		x.read = expect;
 		if (exchange_run(&x) < 0)
 			_exit(1);
 	} else if (exchange_run(&x) < 0) {
@@ -397,6 +396,210 @@ test_pty(void)
 		close(x.rfd);
 }
 
+/* The client writes n pattern bytes to fd, blocking, then closes it. */
+static void
+send_and_close(int fd, uint64_t n)
+{
+	uint8_t buf[65536];
+	uint64_t i = 0;
+	size_t len, j;
+	ssize_t w;
+
+	while (i < n) {
+		len = n - i < sizeof(buf) ? (size_t)(n - i) : sizeof(buf);
+		for (j = 0; j < len; j++)
+			buf[j] = pattern_byte(SEED_UP, i + j);
+		if ((w = write(fd, buf, len)) <= 0)
+			break;
+		i += (uint64_t)w;
+	}
+	CU_ASSERT_EQUAL(i, n);
+	close(fd);
+}
+
+/*
+ * stdin and stdout one socket whose peer sends n bytes and closes it:
+ * the POLLHUP on stdout comes with bytes still unread on stdin, and every
+ * one of them reaches the server.  What fits in the socket's buffer is
+ * sent before the relay starts, so that it sees the POLLHUP at once.
+ */
+static void
+socket_stdio_last_bytes(uint64_t n)
+{
+	int client[2], sv[2], out;
+	bool first = n <= 100000;
+	pid_t relay, server;
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    client) == 0);
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv) == 0);
+	CU_ASSERT_FATAL(setsockopt(client[1], SOL_SOCKET, SO_SNDBUF,
+	    &(int){ 1 << 20 }, sizeof(int)) == 0);
+	if (first)
+		send_and_close(client[1], n);
+	out = dup(client[0]);
+	relay = spawn_relay(client[0], out, sv[0]);
+	close(client[0]);
+	close(out);
+	close(sv[0]);
+	server = spawn_server(sv[1], 0, n, true);
+	close(sv[1]);
+	if (!first)
+		send_and_close(client[1], n);
+	CU_ASSERT_EQUAL(wait_exit(server, 30), 0);
+	CU_ASSERT_EQUAL(wait_exit(relay, 30), 0);
+}
+
+static void
+test_socket_stdio_last_bytes(void)
+{
+	socket_stdio_last_bytes(1000);
+	socket_stdio_last_bytes(100000);
+	socket_stdio_last_bytes(1000000);
+}
+
+/* utime + stime of pid so far, in clock ticks. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	/* after "(comm)": state and 10 more fields, then utime, stime */
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
+
+/* How many times pid has gone to sleep so far, or -1. */
+static long
+sleeps(pid_t pid)
+{
+	char path[64], line[256];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Read fd to EOF into buf (at most size bytes); returns the count. */
+static size_t
+read_all(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < size && (n = read(fd, buf + got, size - got)) > 0)
+		got += (size_t)n;
+	return got;
+}
+
+/*
+ * One urgent (MSG_OOB) byte from the server: relayed in order as data,
+ * and while the server then says nothing for 1.5 s the relay sleeps
+ * (it used to spin at 100%: ~150 ticks).  socket_stdio: the private-pipe
+ * path, else sshd's pipes.
+ */
+static void
+urgent_byte(bool socket_stdio)
+{
+	int client[2], sv[2], in, out, rd, wr;
+	char got[16];
+	long before, after;
+	pid_t relay;
+	size_t n;
+
+	if (socket_stdio) {
+		CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+		    0, client) == 0);
+		in = client[0];
+		out = dup(client[0]);
+		rd = wr = client[1];
+	} else {
+		int cin[2], cout[2];
+
+		CU_ASSERT_FATAL(pipe2(cin, O_CLOEXEC) == 0);
+		CU_ASSERT_FATAL(pipe2(cout, O_CLOEXEC) == 0);
+		in = cin[0], wr = cin[1], out = cout[1], rd = cout[0];
+	}
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv) == 0);
+	relay = spawn_relay(in, out, sv[0]);
+	close(in);
+	close(out);
+	close(sv[0]);
+	CU_ASSERT_EQUAL(send(sv[1], "ab", 2, 0), 2);
+	CU_ASSERT_EQUAL(send(sv[1], "X", 1, MSG_OOB), 1);
+	usleep(300000);
+	before = cpu_ticks(relay);
+	usleep(1500000);
+	after = cpu_ticks(relay);
+	CU_ASSERT(before >= 0 && after - before < 30);
+	CU_ASSERT_EQUAL(send(sv[1], "cd", 2, 0), 2);
+	close(sv[1]);
+	if (socket_stdio)
+		shutdown(wr, SHUT_WR);
+	else
+		close(wr);
+	n = read_all(rd, got, sizeof(got));
+	CU_ASSERT_EQUAL(n, 5);
+	CU_ASSERT(n == 5 && memcmp(got, "abXcd", 5) == 0);
+	CU_ASSERT_EQUAL(wait_exit(relay, 10), 0);
+	close(rd);
+}
+
+static void
+test_urgent_byte(void)
+{
+	urgent_byte(false);
+	urgent_byte(true);
+}
+
+/*
+ * After the server's half-close stdout is /dev/null, and the pipe grown
+ * for its bulk data is not ours any more: the relay sleeps until the
+ * client ends (it used to wake every RELAY_IDLE_SHRINK_MS).
+ */
+static void
+test_no_wakeups_after_server_eof(void)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 0, 0, 0, 0 };
+	long before, after;
+	struct rig g;
+
+	rig_open(&g);
+	g.server = spawn_server(g.sv[1], 4 * MiB, 0, false);
+	close(g.sv[1]);
+	x.rfd = g.cout[0];
+	CU_ASSERT_EQUAL(exchange_run(&x), 0);
+	CU_ASSERT_EQUAL(x.read, 4 * MiB);
+	usleep(200000);
+	before = sleeps(g.relay);
+	usleep((RELAY_IDLE_SHRINK_MS * 5 / 2) * 1000);
+	after = sleeps(g.relay);
+	CU_ASSERT(before >= 0 && after - before < 2);
+	close(g.cin[1]);
+	CU_ASSERT_EQUAL(wait_exit(g.server, 10), 0);
+	CU_ASSERT_EQUAL(wait_exit(g.relay, 10), 0);
+	close(g.cout[0]);
+}
+
 static int
 pipe_size(int fd)
 {
@@ -448,6 +651,12 @@ CU_TestInfo relay_tests[] = {
 	{ "relay: a socketpair as stdin and stdout (private pipe)",
 	    test_socket_stdio },
 	{ "relay: a raw pty as stdout (copy path)", test_pty },
+	{ "relay: socket stdio, peer sends and closes: every byte arrives",
+	    test_socket_stdio_last_bytes },
+	{ "relay: an urgent byte from the server, inline, no spinning",
+	    test_urgent_byte },
+	{ "relay: server EOF after bulk data, then no wake-ups",
+	    test_no_wakeups_after_server_eof },
 	{ "relay: sshd's pipe grown for bulk data, shrunk when idle",
 	    test_pipe_grows_and_shrinks },
 	CU_TEST_INFO_NULL,
