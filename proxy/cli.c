@@ -212,8 +212,12 @@ apply_value(struct parser *p, enum value_opt id, const char *v)
 	case OPT_ENV:
 		return parse_env(p, v);
 	case OPT_CONNECT_TIMEOUT:
-		return timeout_option(p, value_opt_names[id], v,
-		    &o->connect_timeout_ms);
+		/* 0 would be SO_SNDTIMEO {0, 0}: no time-out at all */
+		if (timeout_option(p, value_opt_names[id], v,
+		    &o->connect_timeout_ms) < 0 || o->connect_timeout_ms == 0)
+			return usage_error(p, "invalid %s value '%s': at least "
+			    "0.001 seconds", value_opt_names[id], v);
+		return 0;
 	case OPT_WAIT:
 		return timeout_option(p, value_opt_names[id], v, &o->wait_ms);
 	case OPT_ALLOW_DISPLAY:

@@ -57,21 +57,30 @@ is_resource_error(int err)
 	    err == ENOBUFS;
 }
 
+/* log_skipped()'s state across the rounds of one lookup. */
+struct skip_log {
+	int	resource_err;	/* the first EMFILE, ENOMEM... seen, or 0 */
+	bool	quiet;		/* a later round: each socket was logged once */
+};
+
 /*
  * sockdir_lookup.skipped: trust failures are warnings, the rest debug.
- * arg, if not NULL, is an int that keeps the first resource error seen.
+ * arg, if not NULL, is a struct skip_log.
  */
 static void
 log_skipped(void *arg, const char *path, const struct sock_probe *p)
 {
 	struct log_fields f = LOG_FIELDS_INIT;
+	struct skip_log *sl = arg;
 	bool resource = is_resource_error(p->err);
 	bool trust = !resource && (p->verdict == SOCK_SYMLINK ||
 	    p->verdict == SOCK_FOREIGN_OWNER ||
 	    p->verdict == SOCK_FOREIGN_PEER || p->verdict == SOCK_UNSAFE_DIR);
 
-	if (resource && arg != NULL && *(int *)arg == 0)
-		*(int *)arg = p->err;
+	if (resource && sl != NULL && sl->resource_err == 0)
+		sl->resource_err = p->err;
+	if (sl != NULL && sl->quiet)
+		return;
 	f.socket = path;
 	f.reason = verdict_reason(p->verdict);
 	f.errnum = p->err;
@@ -115,7 +124,9 @@ static bool
 keep_waiting(int r, const struct sockdir_lookup *l, bool *saw_starting,
     int64_t deadline)
 {
-	if (l->arg != NULL && *(const int *)l->arg != 0)
+	const struct skip_log *sl = l->arg;
+
+	if (sl->resource_err != 0)
 		return false;	/* out of descriptors or memory */
 	if (r == -ECONNREFUSED && may_be_starting(l->newest_stale))
 		*saw_starting = true;
@@ -124,31 +135,43 @@ keep_waiting(int r, const struct sockdir_lookup *l, bool *saw_starting,
 	return *saw_starting && usec_now() < deadline;
 }
 
+#define EINTR_RETRIES	8	/* a connect interrupted, but not by us */
+
 /*
  * Connect to the display given, waiting up to --wait for one that is
- * starting.  Returns an fd, or an exit status (negated) already reported.
+ * starting.  l->arg is a struct skip_log.  Returns an fd, or an exit
+ * status (negated) already reported; 128+N for a terminating signal.
  */
 static int
 connect_named(const struct proxy_opts *o, const struct display *d,
     const sigset_t *waitmask, struct sockdir_lookup *l, const char *label)
 {
 	int64_t deadline = usec_now() + (int64_t)o->wait_ms * 1000;
+	struct skip_log *sl = l->arg;
 	bool saw_starting = false;
-	int fd;
+	int fd, eintr = 0;
 
-	while ((fd = sockdir_connect(l, d)) < 0 &&
-	    keep_waiting(fd, l, &saw_starting, deadline)) {
-		l->skipped = NULL;	/* warn about a socket once */
+	for (;;) {
+		if (signals_caught() != 0)
+			return -(128 + signals_caught());
+		if ((fd = sockdir_connect(l, d)) >= 0)
+			return fd;
+		if (fd == -EINTR && signals_caught() == 0 &&
+		    eintr++ < EINTR_RETRIES)
+			continue;
+		if (!keep_waiting(fd, l, &saw_starting, deadline))
+			break;
+		sl->quiet = true;	/* warn about a socket once */
 		if (signals_sleep(WAIT_STEP_MS, waitmask) < 0)
 			return -(128 + signals_caught());
 	}
-	if (fd >= 0)
-		return fd;
+	if (signals_caught() != 0)
+		return -(128 + signals_caught());
 	if (fd == -ENOMEM)
 		return -no_session(label, EX_OSERR, "out of memory");
-	if (l->arg != NULL && *(const int *)l->arg != 0)
+	if (sl->resource_err != 0)
 		return -no_session(label, EX_OSERR, "cannot connect to display "
-		    "%s: %s", label, strerror(*(const int *)l->arg));
+		    "%s: %s", label, strerror(sl->resource_err));
 	return -no_session(label, fd == -EACCES ? EX_NOPERM : EX_UNAVAILABLE,
 	    "cannot find live server for display %s", label);
 }
@@ -173,9 +196,13 @@ connect_picked(const struct context *ctx, const struct proxy_opts *o,
 	if (r < 0)
 		return -no_session(NULL, EX_OSERR, "cannot list sessions: %s",
 		    strerror(-r));
+	if (signals_caught() != 0)
+		return -(128 + signals_caught());
 	if ((r = sockdir_connect_path(l->path, ctx->user.uid,
 	    o->connect_timeout_ms, &p)) >= 0)
 		return r;
+	if (signals_caught() != 0)
+		return -(128 + signals_caught());
 	log_skipped(NULL, l->path, &p);
 	if (is_resource_error(p.err))
 		return -no_session(NULL, EX_OSERR, "cannot connect to %s: %s",
@@ -236,9 +263,9 @@ static int
 run_relay(const struct context *ctx, const struct proxy_opts *o,
     const struct display *d, const sigset_t *waitmask)
 {
-	int resource_err = 0;	/* log_skipped's arg */
+	struct skip_log sl = { 0, false };
 	struct sockdir_lookup l = { &ctx->dirs, ctx->host, ctx->user.uid,
-	    o->connect_timeout_ms, log_skipped, &resource_err, "", 0, false };
+	    o->connect_timeout_ms, log_skipped, &sl, "", 0, false };
 	struct relay_result res;
 	char label[PATH_MAX];
 	int64_t started = usec_now();
@@ -248,11 +275,20 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 		return no_session(NULL, o->restricted ? EX_NOPERM : EX_USAGE,
 		    "stdin or stdout is a terminal, which would corrupt the "
 		    "stream: use ssh -T");
+	/* a terminating signal interrupts a connect that blocks */
+	if ((r = signals_unblock(waitmask)) < 0)
+		return no_session(NULL, EX_OSERR, "cannot start: %s",
+		    strerror(-r));
 	if (d->kind == DISPLAY_NONE) {
 		fd = connect_picked(ctx, o, &l);
 	} else {
 		(void)display_label(d, label, sizeof(label));
 		fd = connect_named(o, d, waitmask, &l, label);
+	}
+	if ((r = signals_block()) < 0 && fd >= 0) {
+		close(fd);
+		fd = -no_session(NULL, EX_OSERR, "cannot start: %s",
+		    strerror(-r));
 	}
 	if (fd < 0)
 		return -fd;

@@ -6,8 +6,11 @@
  *
  *	OPEN      moving bytes, waiting for its ends as poll says;
  *	DRAINING  the client stopped reading (up only): what stdin holds
- *	          now, up to EOF or until it has nothing, still goes to
- *	          the server, but nothing new is waited for;
+ *	          still goes to the server.  If stdin's writer is gone
+ *	          too (POLLHUP), that is everything up to its EOF, waiting
+ *	          for the socket as needed; otherwise only what moves
+ *	          without waiting for either end, so that a client that
+ *	          writes on and never reads cannot keep the session;
  *	CLOSED    done, and its output half-closed: SHUT_WR on the socket
  *	          (up), stdout replaced by /dev/null (down).
  *
@@ -62,6 +65,7 @@ struct direction {
 	enum dir_state	 state;
 	bool		 src_ready, dst_ready;	/* as poll said, until refuted */
 	bool		 src_eof;
+	bool		 src_hup;	/* its writer is gone: EOF will come */
 	/* the buffered modes: bytes taken from src, not yet delivered */
 	int		 pipe[2];	/* RELAY_SPLICE_PIPE */
 	char		*buf;		/* RELAY_COPY: RELAY_BUF bytes */
@@ -280,10 +284,15 @@ end_gone(struct relay *r, enum relay_where end, int err)
 	}
 }
 
-/* A system call on end failed with errno: wait, peer gone, or error. */
+/*
+ * A system call on end failed with errno: try again (EINTR), wait for
+ * the end (EAGAIN), or a failure for handle_failure().
+ */
 static enum step
 step_failed(struct direction *d, enum relay_where end)
 {
+	if (errno == EINTR)
+		return STEP_WAIT;	/* nothing happened: try again */
 	if (errno == EAGAIN) {
 		if (end == d->src_end)
 			d->src_ready = false;
@@ -313,6 +322,8 @@ move_direct(struct direction *d)
 	}
 	if (n == 0)
 		return STEP_EOF;
+	if (errno == EINTR)
+		return STEP_WAIT;
 	if (errno == EAGAIN) {
 		/* either end: poll says which */
 		d->src_ready = d->dst_ready = false;
@@ -405,13 +416,20 @@ move(struct direction *d)
 	return d->queued != 0 ? drain(d) : fill(d);
 }
 
-/* Does src hold anything right now?  A zero-timeout poll of it. */
+/*
+ * Does src hold anything right now?  A zero-timeout poll of it, which
+ * also says whether its writer is gone.
+ */
 static bool
-src_holds_data(const struct direction *d)
+look_at_src(struct direction *d)
 {
 	struct pollfd p = { d->src, POLLIN, 0 };
 
-	return poll(&p, 1, 0) > 0 && p.revents != 0;
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	if (p.revents & POLLHUP)
+		d->src_hup = true;
+	return p.revents != 0;
 }
 
 /* Splice refused (EINVAL, ENOSYS): read/write, if nothing moved yet. */
@@ -464,9 +482,12 @@ direction_run(struct relay *r, struct direction *d)
 		if (s == STEP_FAILED && (e = handle_failure(r, d)) < 0)
 			return e;
 	}
-	if (d->state == DIR_CLOSED || d->queued != 0)
+	if (d->state == DIR_CLOSED)
 		return 0;
-	if (d->src_eof || (needs_look(d) && !(d->src_ready = src_holds_data(d))))
+	if (d->state == DIR_DRAINING && !d->dst_ready && !d->src_hup)
+		direction_close(r, d);	/* would wait for the socket */
+	else if (d->queued == 0 && (d->src_eof ||
+	    (needs_look(d) && !(d->src_ready = look_at_src(d)))))
 		direction_close(r, d);
 	return 0;
 }
@@ -523,6 +544,8 @@ absorb_events(struct relay *r, const struct pollfd pfd[PFD_COUNT])
 
 	if (in != 0)
 		r->up.src_ready = true;		/* data, or EOF to read */
+	if (in & POLLHUP)
+		r->up.src_hup = true;
 	if (sock & (POLLIN | gone))
 		r->down.src_ready = true;
 	if (sock & POLLOUT)

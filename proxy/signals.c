@@ -11,6 +11,7 @@
 #include "signals.h"
 
 static volatile sig_atomic_t caught;
+static sigset_t blocked;	/* the terminating signals */
 
 static const int terminating[] = { SIGTERM, SIGHUP, SIGINT };
 
@@ -25,9 +26,8 @@ int
 signals_init(sigset_t *ret_waitmask)
 {
 	struct sigaction sa;
-	sigset_t block;
 	size_t i;
-	int signo;
+	int signo, r;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -37,18 +37,30 @@ signals_init(sigset_t *ret_waitmask)
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) < 0)
 		return -errno;
-	sigemptyset(&block);
+	sigemptyset(&blocked);
 	sa.sa_handler = on_signal;
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) {
 		if (sigaction(terminating[i], &sa, NULL) < 0)
 			return -errno;
-		sigaddset(&block, terminating[i]);
+		sigaddset(&blocked, terminating[i]);
 	}
-	if (sigprocmask(SIG_SETMASK, &block, NULL) < 0)
-		return -errno;
+	if ((r = signals_block()) < 0)
+		return r;
 	sigemptyset(ret_waitmask);
 	return 0;
+}
+
+int
+signals_unblock(const sigset_t *waitmask)
+{
+	return sigprocmask(SIG_SETMASK, waitmask, NULL) < 0 ? -errno : 0;
+}
+
+int
+signals_block(void)
+{
+	return sigprocmask(SIG_SETMASK, &blocked, NULL) < 0 ? -errno : 0;
 }
 
 int

@@ -27,6 +27,17 @@ int	signals_caught(void);
 int	signals_pending(void);
 
 /*
+ * Let the terminating signals in until signals_block(), so that one
+ * interrupts a blocking call (connect(2)) with EINTR.  One that arrives
+ * just before such a call is only seen when the call returns: check
+ * signals_caught() before making it.  Returns 0 or -errno.
+ */
+int	signals_unblock(const sigset_t *waitmask);
+
+/* Block them again (as signals_init() left them).  Returns 0 or -errno. */
+int	signals_block(void);
+
+/*
  * Sleep ms milliseconds, or less if a terminating signal arrives.
  * Returns 0, or -EINTR when a signal was caught.
  */

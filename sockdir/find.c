@@ -49,7 +49,7 @@ try_candidate(struct sockdir_lookup *l, int dirfd, const char *prefix,
 	fd = sock_connect_at(dirfd, name, l->uid, l->timeout_ms, &p);
 	if (fd >= 0)
 		strlcpy(l->path, path, sizeof(l->path));
-	else
+	else if (fd != -EINTR)
 		note_failure(l, path, &p);
 	return fd;
 }
@@ -106,7 +106,7 @@ try_dir(struct sockdir_lookup *l, const char *dir, const struct display *d,
 	}
 	if (d->kind == DISPLAY_NUMBER)
 		fd = try_session(l, dirfd, dir, d->number);
-	if (fd < 0)
+	if (fd < 0 && fd != -EINTR)
 		fd = try_candidate(l, dirfd, dir, flat);
 	close(dirfd);
 	return fd;
@@ -140,13 +140,16 @@ sockdir_connect(struct sockdir_lookup *l, const struct display *d)
 			strlcpy(l->path, d->path, sizeof(l->path));
 			return fd;
 		}
+		if (fd == -EINTR)
+			return fd;
 		note_failure(l, d->path, &p);
 		return lookup_failure(l);
 	}
 	if ((r = display_flat_name(d, l->host, flat, sizeof(flat))) < 0)
 		return r;
 	for (i = 0; i < l->dirs->n; i++)
-		if ((fd = try_dir(l, l->dirs->v[i], d, flat)) >= 0)
+		if ((fd = try_dir(l, l->dirs->v[i], d, flat)) >= 0 ||
+		    fd == -EINTR)
 			return fd;
 	return lookup_failure(l);
 }

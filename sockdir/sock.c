@@ -74,11 +74,8 @@ connect_path(int s, const char *path)
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
-	/* a unix connect interrupted before it was queued: try again */
-	while (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
+	/* EINTR too: the caller decides whether to try again */
+	return connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
 }
 
 /*

@@ -198,7 +198,8 @@ const char	*sock_state_name(enum sock_state s);
  * connect through /proc/self/fd (or fchdir when /proc is missing) within
  * timeout_ms, then require SO_PEERCRED uid == uid.  *ret_probe is always
  * written.  Returns a connected non-blocking SOCK_CLOEXEC fd, or -errno
- * (the verdict tells why).  The caller owns the fd.
+ * (the verdict tells why; -EINTR: a signal handler interrupted the
+ * connect, never retried here).  The caller owns the fd.
  */
 int	sock_connect_at(int dirfd, const char *name, uid_t uid, int timeout_ms,
 	    struct sock_probe *ret_probe);
@@ -280,7 +281,8 @@ struct sockdir_lookup {
  * connection (it is the one to relay: nothing connects twice).  A PATH
  * display is tried alone.  Returns a connected fd (l->path names it), or
  * -ENOENT (nothing there), -ECONNREFUSED (only stale sockets), -EACCES
- * (only inaccessible ones), -EINVAL (d is DISPLAY_NONE) or -ENOMEM.
+ * (only inaccessible ones), -EINVAL (d is DISPLAY_NONE), -ENOMEM, or
+ * -EINTR (a signal interrupted a connect: the lookup stopped there).
  */
 int	sockdir_connect(struct sockdir_lookup *l, const struct display *d);
 

@@ -9,9 +9,11 @@ xpra client through a real sshd).  Writes results/<UTC time>/ (results.md,
 raw.jsonl, *.dat, chart.gp, chart.png) and points results/latest at it.
 Never asserts a timing: it reports, with the SPEC's targets beside.
 
-Usage: bench.py --xpb PATH --proxy PATH [--proxy-static PATH] --top DIR
-       [--quick]
+Usage: bench.py --xpb PATH --proxy PATH [--proxy-static PATH]
+       [--baseline PATH] --top DIR [--quick]
 --proxy-static: a STATIC=1 build, measured as one more peer.
+--baseline: an earlier build of xpra-proxy (make bench BASELINE=REV),
+measured as one more peer, so that a change is compared in one run.
 Environment: QUICK=1 is --quick; BENCH_ROUNDS, BENCH_BYTES override.
 Standard library only.
 """
@@ -61,16 +63,19 @@ class Peer:
 
 
 STATIC = "xpra-proxy STATIC=1"     # the opt-in static-pie build
+BASELINE = "xpra-proxy baseline"    # an earlier build, for a change's effect
 OURS = ("xpra-proxy", STATIC)
 
 
-def make_peers(proxy, proxy_static):
+def make_peers(proxy, proxy_static, baseline):
     peers = [
         Peer("no relay", ["direct"], need="-"),
         Peer("xpra-proxy", [proxy, "@SOCK@"]),
     ]
     if proxy_static:
         peers.append(Peer(STATIC, [proxy_static, "@SOCK@"]))
+    if baseline:
+        peers.append(Peer(BASELINE, [baseline, "@SOCK@"]))
     peers += [
         Peer("socat", ["/usr/bin/socat", "STDIO", "UNIX-CONNECT:@SOCK@"]),
         Peer("nc -N -U", ["/bin/nc.openbsd", "-N", "-U", "@SOCK@"]),
@@ -92,7 +97,8 @@ class Bench:
         self.quick = args.quick
         self.xpb = args.xpb
         self.top = args.top
-        self.peers = make_peers(args.proxy, args.proxy_static)
+        self.peers = make_peers(args.proxy, args.proxy_static,
+                                args.baseline)
         self.proxy = args.proxy
         self.rounds = int(os.environ.get("BENCH_ROUNDS",
                                          1 if self.quick else 5))
@@ -239,7 +245,7 @@ class Bench:
                 continue
             n = self.idle_n_xpra if p.name == "xpra _proxy" else self.idle_n
             # xpra-proxy shrinks its pipes after 2-4 s of quiet
-            settle = 5000 if p.name in OURS else 1000
+            settle = 5000 if p.name in OURS + (BASELINE,) else 1000
             log("idle: %d sessions of %s, 4 MiB burst each, then %.0f s "
                 "quiet" % (n, p.name, settle / 1000))
             opts = ["-n", str(n), "-B", "4M", "-w", str(settle)]
@@ -619,7 +625,7 @@ class Bench:
         if "xpra-proxy" in pg and pg["xpra-proxy"]["pinned"]:
             mine = self.med(pg["xpra-proxy"]["pinned"])
             others = {n: self.med(x["pinned"]) for n, x in pg.items()
-                      if n not in OURS + ("no relay",) and x["pinned"]}
+                      if n not in OURS + ("no relay", BASELINE) and x["pinned"]}
             if others:
                 best = min(others, key=others.get)
                 lines.append("round trip no slower than the best peer "
@@ -669,7 +675,8 @@ class Bench:
               " ".join("%.2f" % x for x in os.getloadavg()))),
             ("xpra-proxy", "%s (git %s)" % (self.proxy, git)),
         ] + ([(STATIC, self.args.proxy_static)] if self.args.proxy_static
-             else []) + [
+             else []) + ([(BASELINE, self.args.baseline)]
+                         if self.args.baseline else []) + [
             ("peers", "%s; OpenBSD nc (Debian netcat-openbsd); xpra %s" %
              (socat.strip(), sh(["dpkg-query", "-W", "-f=${Version}",
                                  "xpra"]))),
@@ -787,6 +794,8 @@ def main():
     ap.add_argument("--proxy", required=True)
     ap.add_argument("--proxy-static", default=None,
                     help="a STATIC=1 build, measured as one more peer")
+    ap.add_argument("--baseline", default=None,
+                    help="an earlier build, measured as one more peer")
     ap.add_argument("--top", required=True)
     ap.add_argument("--results", default=None)
     ap.add_argument("--quick", action="store_true",
@@ -796,6 +805,8 @@ def main():
     args.proxy = os.path.abspath(args.proxy)
     if args.proxy_static:
         args.proxy_static = os.path.abspath(args.proxy_static)
+    if args.baseline:
+        args.baseline = os.path.abspath(args.baseline)
     args.top = os.path.abspath(args.top)
     args.results = os.path.abspath(args.results or
                                    os.path.join(args.top, "results"))

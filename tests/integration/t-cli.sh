@@ -28,6 +28,10 @@ expect 64 "too many arguments" "$P" :1 :2
 expect 64 "too many arguments" "$P" _proxy :1 :2
 expect 64 "not supported" "$P" _proxy_start :1
 expect 64 "invalid --wait" "$P" --wait=forever :1
+# 0 would be SO_SNDTIMEO {0, 0}: a connect with no time-out at all
+expect 64 "invalid --connect-timeout value '0'" "$P" --connect-timeout=0 :1
+expect 64 "invalid --connect-timeout value '0.0001'" "$P" \
+    --connect-timeout=0.0001 :1
 expect 64 "unexpected argument" "$P" list :1
 expect 69 "cannot find live server for display :9" "$P" --socket-dirs="$T/s" :9
 expect 69 "cannot find any live servers to connect to" "$P" --socket-dirs="$T/s"
