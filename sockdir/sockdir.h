@@ -127,11 +127,12 @@ int	sockdir_resolve(const struct strlist *entries,
 int	conf_split_line(char *line, char **ret_key, char **ret_value);
 
 /*
- * Read the "socket-dirs" setting the way xpra does from confdir/xpra.conf
- * then confdir/conf.d/ *.conf (in name order): repeated keys in one file
- * make a list, a later file replaces an earlier one's list, values are
- * split on ':'.  Returns 1 with *ret filled, 0 when no file sets it (or
- * confdir does not exist), or -errno.
+ * Read the "socket-dirs" setting the way xpra 3.1 to 5.x do from
+ * confdir/conf.d/ *.conf (in name order) then confdir/xpra.conf, so that
+ * xpra.conf wins: repeated keys in one file make a list, a later file
+ * replaces an earlier one's list, values are split on ':'.  Returns 1
+ * with *ret filled, 0 when no file sets it (or confdir does not exist),
+ * or -errno.
  */
 int	conf_socket_dirs(const char *confdir, struct strlist *ret);
 
