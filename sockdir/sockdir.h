@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <limits.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define DISPLAY_MAX		INT_MAX	/* largest display number */
@@ -45,8 +46,9 @@ int	strlist_add_all(struct strlist *l, const struct strlist *src);
 void	strlist_clear(struct strlist *l);
 
 /*
- * Write "dir/name" into buf.  Returns 0 or -ENAMETOOLONG (never a
- * truncated path).
+ * Write "dir/name" into buf, without doubling a '/' that ends dir (as
+ * Python's os.path.join, so that paths read as xpra prints them).
+ * Returns 0 or -ENAMETOOLONG (never a truncated path).
  */
 int	path_join(char *buf, size_t len, const char *dir, const char *name);
 
@@ -109,10 +111,15 @@ int	sockdir_expand(const char *entry, const struct sockdir_user *u,
 	    char *buf, size_t len);
 
 /*
- * Expand every entry, resolve it with realpath(3) and keep the first of
- * each distinct directory, in order; entries that do not expand or do not
- * exist are skipped silently.  Returns 0 or -ENOMEM; *ret (empty on entry)
- * receives absolute canonical paths.
+ * Expand every entry and keep the first of each distinct directory, in
+ * order, named as expanded (as "xpra list" 3.1 names it), not resolved.
+ * Directories are told apart by the device and inode of what
+ * trust_open_dir() opens; no symlink is followed.  An entry that does not
+ * expand, does not exist or cannot be searched is skipped silently; one
+ * that exists but fails trust_open_dir() (a symlink on the way, an unsafe
+ * owner or mode) is kept once, so that the scan or lookup that opens it
+ * says why it is ignored.  Returns 0 or -ENOMEM; *ret (empty on entry)
+ * receives absolute paths.
  */
 int	sockdir_resolve(const struct strlist *entries,
 	    const struct sockdir_user *u, struct strlist *ret);
@@ -155,6 +162,18 @@ int	trust_open_dir(const char *path, uid_t uid);
  */
 int	trust_open_subdir(int dirfd, const char *name, uid_t uid);
 
+/*
+ * The two steps of trust_open_subdir(), for a caller that reports an
+ * untrusted session directory rather than skipping it:
+ * trust_open_nofollow() opens name in dirfd as an O_PATH|O_CLOEXEC
+ * directory without following it (an fd, or -ELOOP for a symlink,
+ * -ENOTDIR, -ENOENT, -errno; no owner or mode check);
+ * trust_check_subdir() says whether the directory open as fd may be
+ * trusted as a session directory of uid's: 0, -EPERM, or -errno.
+ */
+int	trust_open_nofollow(int dirfd, const char *name);
+int	trust_check_subdir(int fd, uid_t uid);
+
 /* --- sock.c: connecting, and what "xpra list" calls a state ------------- */
 
 enum sock_state {
@@ -194,12 +213,22 @@ enum sock_state	sock_state_of(enum sock_verdict v);
 const char	*sock_state_name(enum sock_state s);
 
 /*
+ * Classify a candidate socket file for uid from its lstat(2), st: the one
+ * place that decides what "xpra list" and a lookup make of a file.  Fills
+ * p->owner, p->mtime, p->verdict and p->err: SOCK_OK for a socket of
+ * uid's that uid may connect to, else SOCK_SYMLINK, SOCK_NOT_SOCKET,
+ * SOCK_FOREIGN_OWNER or SOCK_DENIED (the owner may not write to it, and
+ * uid is not root).  Returns p->verdict == SOCK_OK.
+ */
+bool	sock_classify(const struct stat *st, uid_t uid, struct sock_probe *p);
+
+/*
  * Connect to the socket name in the directory dirfd without following a
- * symlink: open it O_PATH|O_NOFOLLOW, require a socket owned by uid,
- * connect through /proc/self/fd (or fchdir when /proc is missing) within
- * timeout_ms, then require SO_PEERCRED uid == uid.  *ret_probe is always
- * written.  Returns a connected non-blocking SOCK_CLOEXEC fd, or -errno
- * (the verdict tells why).  The caller owns the fd.
+ * symlink: open it O_PATH|O_NOFOLLOW, require sock_classify() to accept
+ * it, connect through /proc/self/fd (or fchdir when /proc is missing)
+ * within timeout_ms, then require SO_PEERCRED uid == uid.  *ret_probe is
+ * always written.  Returns a connected non-blocking SOCK_CLOEXEC fd, or
+ * -errno (the verdict tells why).  The caller owns the fd.
  */
 int	sock_connect_at(int dirfd, const char *name, uid_t uid, int timeout_ms,
 	    struct sock_probe *ret_probe);
