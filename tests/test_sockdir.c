@@ -261,6 +261,7 @@ struct seen {
 	int	n;
 	char	labels[8][SOCKDIR_LABEL_MAX];
 	enum sock_state states[8];
+	char	keys[8][256], paths[8][256];	/* the fixture's are short */
 };
 
 static void
@@ -271,6 +272,8 @@ record(void *arg, const struct sockdir_entry *e)
 	if (s->n < 8) {
 		strlcpy(s->labels[s->n], e->label, SOCKDIR_LABEL_MAX);
 		s->states[s->n] = e->state;
+		strlcpy(s->keys[s->n], e->key, sizeof(s->keys[0]));
+		strlcpy(s->paths[s->n], e->path, sizeof(s->paths[0]));
 	}
 	s->n++;
 }
@@ -358,30 +361,13 @@ test_connect_path(void)
 	free((void *)d);
 }
 
-struct keys {
-	int	n;
-	char	key[4][PATH_MAX], path[4][PATH_MAX];
-};
-
-static void
-record_keys(void *arg, const struct sockdir_entry *e)
-{
-	struct keys *k = arg;
-
-	if (k->n < 4) {
-		strlcpy(k->key[k->n], e->key, PATH_MAX);
-		strlcpy(k->path[k->n], e->path, PATH_MAX);
-	}
-	k->n++;
-}
-
 /* A directory is listed by the name it was configured with, as xpra 3.1. */
 static void
 test_scan_configured_name(void)
 {
 	const char *d = strdup(fixture_dir());
 	char spelt[PATH_MAX + 1], sub[PATH_MAX];
-	struct keys k = { 0 };
+	struct seen k = { 0 };
 	int ls, lf;
 
 	snprintf(sub, sizeof(sub), "%s/7", d);
@@ -389,13 +375,13 @@ test_scan_configured_name(void)
 	ls = fixture_listen(fixture_path(sub, "socket"));
 	lf = fixture_listen(fixture_path(d, HOST "-7"));
 	snprintf(spelt, sizeof(spelt), "%s/", d);
-	CU_ASSERT_EQUAL(sockdir_scan(spelt, HOST, getuid(), NULL, record_keys,
-	    &k), 2);
+	CU_ASSERT_EQUAL(sockdir_scan(spelt, HOST, getuid(), NULL, record, &k),
+	    2);
 	CU_ASSERT_EQUAL_FATAL(k.n, 2);
-	CU_ASSERT_STRING_EQUAL(k.key[0], sub);		/* "<d>/7", not "<d>//7" */
-	CU_ASSERT_STRING_EQUAL(k.path[0], fixture_path(sub, "socket"));
-	CU_ASSERT_STRING_EQUAL(k.key[1], spelt);	/* "<d>/" as given */
-	CU_ASSERT_STRING_EQUAL(k.path[1], fixture_path(d, HOST "-7"));
+	CU_ASSERT_STRING_EQUAL(k.keys[0], sub);		/* "<d>/7", not "<d>//7" */
+	CU_ASSERT_STRING_EQUAL(k.paths[0], fixture_path(sub, "socket"));
+	CU_ASSERT_STRING_EQUAL(k.keys[1], spelt);	/* "<d>/" as given */
+	CU_ASSERT_STRING_EQUAL(k.paths[1], fixture_path(d, HOST "-7"));
 	close(ls);
 	close(lf);
 	free((void *)d);
