@@ -22,7 +22,7 @@
 #define SOCKDIR_STALE_RECENT	120	/* s: a stale socket this young may be starting */
 #define SOCKDIR_CONF_FILE	"xpra.conf"
 #define SOCKDIR_CONF_SUBDIR	"conf.d"
-#define SOCKDIR_LABEL_MAX	64	/* ":proxy-1234567", "wayland-3" */
+#define SOCKDIR_LABEL_MAX	64	/* ":proxy-1234567", ":wayland-3" */
 
 /* --- strlist.c: a growable list of owned strings ------------------------ */
 
@@ -57,7 +57,7 @@ int	path_join(char *buf, size_t len, const char *dir, const char *name);
 enum display_kind {
 	DISPLAY_NONE,		/* not given: pick the single live session */
 	DISPLAY_NUMBER,		/* ":N", "N", ":N.S" */
-	DISPLAY_WAYLAND,	/* "wayland-N" */
+	DISPLAY_WAYLAND,	/* "wayland-N", ":wayland-N" */
 	DISPLAY_PATH,		/* "/path", "socket:///path", "socket:/path" */
 };
 
@@ -69,8 +69,9 @@ struct display {
 
 /*
  * Parse a display argument: ":N", "N", ":N.S" (screen dropped),
- * "wayland-N", "socket:///path", "socket:/path" or "/path", each with an
- * optional ",key=value..." suffix that is ignored.  N is decimal without
+ * "wayland-N" (or ":wayland-N", as "list" labels it), "socket:///path",
+ * "socket:/path" or "/path", each with an optional ",key=value..." suffix
+ * that is ignored.  N is decimal without
  * sign or leading zero, at most DISPLAY_MAX.  Returns 0, -EINVAL or
  * -ENAMETOOLONG; *ret written only on success.
  */
@@ -265,7 +266,7 @@ void	sock_listeners_free(struct sock_listeners *l);
 struct sockdir_entry {
 	const char	*key;		/* what xpra list prints: dir or dir/N */
 	const char	*path;		/* full socket path */
-	char		 label[SOCKDIR_LABEL_MAX];	/* ":100", "wayland-0" */
+	char		 label[SOCKDIR_LABEL_MAX];	/* ":100", ":wayland-0" */
 	enum sock_state	 state;
 	uid_t		 owner;
 	time_t		 mtime;
