@@ -87,7 +87,12 @@ init_host(struct context *ctx, bool restricted)
 	return is_host_name(ctx->host) ? 0 : -EINVAL;
 }
 
-/* The unexpanded entries in effect, highest precedence last applied. */
+/*
+ * The unexpanded entries in effect, highest precedence last applied.  The
+ * system configuration is read as xpra 3.1 to 5.x read it, xpra.conf over
+ * conf.d/ (sockdir/conf.c says why), in restricted mode too: it is the
+ * admin's, like argv.
+ */
 static int
 effective_entries(const struct proxy_opts *o, const char *conf_dir,
     struct strlist *ret)

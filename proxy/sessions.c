@@ -10,6 +10,17 @@
 #include "log.h"
 #include "sessions.h"
 
+/* Why sockdir_scan() refused a directory, in the words of the lookup. */
+static const char *
+dir_reason(int err)
+{
+	if (err == -ELOOP)
+		return "a symlink on the way, never followed";
+	if (err == -EPERM)
+		return "unsafe directory owner or mode";
+	return strerror(-err);
+}
+
 /* Scan every directory of ctx; fn sees every entry.  Count or -errno. */
 static int
 scan_all(const struct context *ctx, sockdir_entry_fn fn, void *arg)
@@ -26,7 +37,7 @@ scan_all(const struct context *ctx, sockdir_entry_fn fn, void *arg)
 		    have_ls ? &ls : NULL, fn, arg);
 		if (n < 0)
 			log_warn("ignoring socket directory %s: %s",
-			    ctx->dirs.v[i], strerror(-n));
+			    ctx->dirs.v[i], dir_reason(n));
 		else
 			total += n;
 	}

@@ -1,6 +1,17 @@
 /*
  * conf.c - the "socket-dirs" setting of xpra's own configuration files,
  * read with xpra's precedence rules.
+ *
+ * File order: conf.d/ *.conf in name order first, xpra.conf last, so that
+ * xpra.conf wins.  That is what xpra 3.1 to 5.x do (xpra/scripts/config.py
+ * conf_files(), used by read_xpra_conf(), at v3.1.3, v4.4 and v5.0: "ie:
+ * [".../conf.d/15_features.conf", ..., "/etc/xpra/xpra.conf"]"), what
+ * Debian 12's xpra 3.1.3 does, and what the header of xpra.conf says in
+ * every version up to master ("The configuration files in the conf.d
+ * directory will be parsed first").  xpra 6.0 and later read xpra.conf
+ * first and conf.d/ in unsorted glob order (read_xpra_conf() since commit
+ * e0df5f35da, "simplify using glob", first in v6.0; still so in v6.5.3
+ * and master), so there conf.d/ wins; README and xpra-proxy(1) say so.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -97,36 +108,49 @@ is_conf_name(const struct dirent *e)
 	    strcmp(e->d_name + n - 5, ".conf") == 0;
 }
 
-int
-conf_socket_dirs(const char *confdir, struct strlist *ret)
+/*
+ * Read every conf.d/ *.conf of dfd in name order, then xpra.conf, each
+ * replacing what the earlier ones set.  Returns 1, 0 or -errno as
+ * conf_socket_dirs().
+ */
+static int
+conf_read_all(int dfd, struct strlist *ret)
 {
-	struct strlist dirs = STRLIST_INIT;
 	struct dirent **names = NULL;
-	int dfd, sub, n, i, found = 0, r;
+	int sub, n, i, found = 0, r = 0;
 
-	if ((dfd = open(confdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if ((r = conf_read_file(dfd, SOCKDIR_CONF_FILE, &dirs)) > 0)
-		found = 1;
 	sub = openat(dfd, SOCKDIR_CONF_SUBDIR, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC);
 	n = sub < 0 ? 0 : scandirat(sub, ".", &names, is_conf_name,
 	    conf_name_cmp);
 	for (i = 0; i < n; i++) {
 		if (r >= 0 && (r = conf_read_file(sub, names[i]->d_name,
-		    &dirs)) > 0)
+		    ret)) > 0)
 			found = 1;
 		free(names[i]);
 	}
 	free(names);
 	if (sub >= 0)
 		close(sub);
+	/* Last, so that the admin's xpra.conf wins over packaged files. */
+	if (r >= 0 && (r = conf_read_file(dfd, SOCKDIR_CONF_FILE, ret)) > 0)
+		found = 1;
+	return r < 0 ? r : found;
+}
+
+int
+conf_socket_dirs(const char *confdir, struct strlist *ret)
+{
+	struct strlist dirs = STRLIST_INIT;
+	int dfd, r;
+
+	if ((dfd = open(confdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = conf_read_all(dfd, &dirs);
 	close(dfd);
-	if (r < 0) {
-		strlist_clear(&dirs);
-		return r;
-	}
-	if (found)
+	if (r > 0)
 		*ret = dirs;
-	return found;
+	else
+		strlist_clear(&dirs);
+	return r;
 }

@@ -1,11 +1,13 @@
 /*
  * dirs.c - the socket directory list: xpra's expansion of an entry, and
- * canonical de-duplication.
+ * de-duplication by the identity of the directory, never by following a
+ * symlink.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sockdir.h"
 
@@ -128,22 +130,59 @@ strlist_has(const struct strlist *l, const char *path)
 	return false;
 }
 
+struct dir_id {
+	dev_t	dev;
+	ino_t	ino;
+};
+
+/*
+ * Is the directory at path (expanded) one to list?  1: a new one, its
+ * identity added to ids[*n]; 0: one already listed, or one that does not
+ * exist or cannot be searched (skipped silently, as xpra does); -errno
+ * from trust_open_dir() for one that exists but may not be trusted (a
+ * symlink on the way, an unsafe owner or mode): listed, so that whoever
+ * opens it again says why it is ignored.
+ */
+static int
+dir_is_new(const char *path, uid_t uid, struct dir_id *ids, size_t *n)
+{
+	struct stat st;
+	size_t i;
+	int fd, r = 0;
+
+	if ((fd = trust_open_dir(path, uid)) < 0)
+		return fd == -ENOENT || fd == -EACCES || fd == -ENOTDIR ?
+		    0 : fd;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	close(fd);
+	if (r < 0)
+		return r;
+	for (i = 0; i < *n; i++)
+		if (ids[i].dev == st.st_dev && ids[i].ino == st.st_ino)
+			return 0;
+	ids[(*n)++] = (struct dir_id){ st.st_dev, st.st_ino };
+	return 1;
+}
+
 int
 sockdir_resolve(const struct strlist *entries, const struct sockdir_user *u,
     struct strlist *ret)
 {
-	char expanded[PATH_MAX], real[PATH_MAX];
-	size_t i;
-	int r;
+	char expanded[PATH_MAX];
+	struct dir_id *ids;
+	size_t i, n = 0;
+	int r = 0;
 
-	for (i = 0; i < entries->n; i++) {
+	if ((ids = calloc(entries->n + 1, sizeof(*ids))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < entries->n && r >= 0; i++) {
 		if (sockdir_expand(entries->v[i], u, expanded,
-		    sizeof(expanded)) < 0)
+		    sizeof(expanded)) < 0 || strlist_has(ret, expanded) ||
+		    dir_is_new(expanded, u->uid, ids, &n) == 0)
 			continue;
-		if (realpath(expanded, real) == NULL || strlist_has(ret, real))
-			continue;
-		if ((r = strlist_add(ret, real)) < 0)
-			return r;
+		r = strlist_add(ret, expanded);
 	}
-	return 0;
+	free(ids);
+	return r < 0 ? r : 0;
 }

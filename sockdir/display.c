@@ -87,7 +87,11 @@ display_parse(const char *s, struct display *ret)
 		r = parse_path(s, len, &d);
 	} else if (len > 0 && s[0] == '/') {
 		r = parse_path(s, len, &d);
-	} else if (strncmp(s, wayland, sizeof(wayland) - 1) == 0) {
+	} else if (strncmp(s, wayland, sizeof(wayland) - 1) == 0 ||
+	    (s[0] == ':' && strncmp(s + 1, wayland, sizeof(wayland) - 1) == 0)) {
+		/* ":wayland-N" too: "list" labels it so, as xpra 3.1.3 does */
+		if (s[0] == ':')
+			s++, len--;
 		d.kind = DISPLAY_WAYLAND;
 		r = parse_number(s + sizeof(wayland) - 1,
 		    len - (sizeof(wayland) - 1), &d.number);

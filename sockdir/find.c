@@ -35,6 +35,23 @@ note_failure(struct sockdir_lookup *l, const char *path,
 		l->skipped(l->arg, path, p);
 }
 
+/* What trust_open_dir() failing with err says of the sockets below. */
+static enum sock_verdict
+dir_verdict(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		return SOCK_MISSING;
+	case ELOOP:
+		return SOCK_SYMLINK;	/* a symlink on the way: not followed */
+	case EACCES:
+		return SOCK_DENIED;
+	default:
+		return SOCK_UNSAFE_DIR;
+	}
+}
+
 /* Try dirfd/name, shown as prefix/name.  Returns an fd or -errno. */
 static int
 try_candidate(struct sockdir_lookup *l, int dirfd, const char *prefix,
@@ -63,10 +80,11 @@ static void
 note_unsafe_dir(struct sockdir_lookup *l, const char *path, int err,
     bool display_own)
 {
-	struct sock_probe p = { SOCK_UNSAFE_DIR, -err, (uid_t)-1, (uid_t)-1, 0 };
+	struct sock_probe p = { dir_verdict(-err), -err, (uid_t)-1, (uid_t)-1,
+	    0 };
 	bool inaccessible = l->saw_inaccessible;
 
-	if (err == -ENOENT)
+	if (p.verdict == SOCK_MISSING)
 		return;
 	note_failure(l, path, &p);
 	if (!display_own)
@@ -159,8 +177,8 @@ sockdir_connect_path(const char *path, uid_t uid, int timeout_ms,
     struct sock_probe *ret_probe)
 {
 	struct sock_probe p = { SOCK_MISSING, ENOENT, (uid_t)-1, (uid_t)-1, 0 };
-	char dir[PATH_MAX], real[PATH_MAX];
 	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
 	int dirfd, fd;
 
 	if (path[0] != '/' || slash[1] == '\0') {
@@ -171,15 +189,9 @@ sockdir_connect_path(const char *path, uid_t uid, int timeout_ms,
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
 	    (int)(slash - path), path);
-	if (realpath(dir, real) == NULL) {
-		p.err = errno;
-		if (errno != ENOENT)
-			p.verdict = SOCK_DENIED;
-		*ret_probe = p;
-		return -p.err;
-	}
-	if ((dirfd = trust_open_dir(real, uid)) < 0) {
-		p.verdict = SOCK_UNSAFE_DIR;
+	/* The path as given, each component opened without following it. */
+	if ((dirfd = trust_open_dir(dir, uid)) < 0) {
+		p.verdict = dir_verdict(-dirfd);
 		p.err = -dirfd;
 		*ret_probe = p;
 		return dirfd;

@@ -14,6 +14,7 @@
 #include "sockdir.h"
 
 #define SESSION_SOCKET	"socket"
+#define PROBE_MS	1000	/* connect timeout without a listener table */
 
 struct scan {
 	int				 dirfd;
@@ -47,39 +48,64 @@ cmp_bytes(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The state of a socket file whose stat is st, at dirfd/name. */
-static enum sock_state
-state_of_file(const struct scan *sc, int dirfd, const char *name,
-    const struct stat *st)
+/* The listener table's verdict on a file that passed sock_classify(). */
+static void
+listener_verdict(const struct sock_listeners *ls, const struct stat *st,
+    uid_t uid, struct sock_probe *p)
 {
 	const struct sock_listener *l;
-	struct sock_probe p;
+
+	l = sock_listeners_find(ls, st->st_dev, st->st_ino);
+	if (l == NULL) {
+		p->verdict = SOCK_REFUSED;
+		p->err = ECONNREFUSED;
+	} else if (l->uid >= 0 && (uid_t)l->uid != uid) {
+		p->verdict = SOCK_FOREIGN_PEER;
+		p->err = EACCES;
+		p->peer = (uid_t)l->uid;
+	} else {
+		p->peer = uid;
+	}
+}
+
+/*
+ * What "xpra list" would say of dirfd/name, in a directory that may be
+ * trusted or not (dir_safe).  Returns false if it is no candidate at all:
+ * missing, or neither a socket nor a symlink.
+ */
+static bool
+probe_entry(const struct scan *sc, int dirfd, const char *name,
+    bool dir_safe, struct sock_probe *p)
+{
+	struct stat st;
+	bool usable;
 	int fd;
 
-	if (S_ISLNK(st->st_mode) || st->st_uid != sc->uid ||
-	    !(st->st_mode & S_IWUSR))
-		return SOCK_INACCESSIBLE;
-	if (sc->ls == NULL) {
-		fd = sock_connect_at(dirfd, name, sc->uid, 1000, &p);
-		if (fd >= 0)
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	usable = sock_classify(&st, sc->uid, p);
+	if (p->verdict == SOCK_NOT_SOCKET)
+		return false;
+	if (!dir_safe) {
+		p->verdict = SOCK_UNSAFE_DIR;
+	} else if (usable && sc->ls != NULL) {
+		listener_verdict(sc->ls, &st, sc->uid, p);
+	} else if (usable) {
+		/* no table: connect, through the same checks as a relay */
+		if ((fd = sock_connect_at(dirfd, name, sc->uid, PROBE_MS,
+		    p)) >= 0)
 			close(fd);
-		return sock_state_of(p.verdict);
 	}
-	l = sock_listeners_find(sc->ls, st->st_dev, st->st_ino);
-	if (l == NULL)
-		return SOCK_UNKNOWN;
-	if (l->uid >= 0 && (uid_t)l->uid != sc->uid)
-		return SOCK_INACCESSIBLE;
-	return SOCK_LIVE;
+	return true;
 }
 
 static void
 report(struct scan *sc, const char *key, const char *path, const char *label,
-    enum sock_state state, const struct stat *st)
+    const struct sock_probe *p)
 {
 	struct sockdir_entry e = {
-		.key = key, .path = path, .state = state,
-		.owner = st->st_uid, .mtime = st->st_mtime,
+		.key = key, .path = path, .state = sock_state_of(p->verdict),
+		.owner = p->owner, .mtime = p->mtime,
 	};
 
 	strlcpy(e.label, label, sizeof(e.label));
@@ -92,46 +118,37 @@ static void
 scan_session(struct scan *sc, const char *n)
 {
 	char key[PATH_MAX], path[PATH_MAX], label[SOCKDIR_LABEL_MAX];
-	enum sock_state state;
-	struct stat st, dst;
+	struct sock_probe p;
 	int sub;
 
-	sub = openat(sc->dirfd, n, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (sub < 0)
+	/* a symlink or a file named like one is no session directory */
+	if ((sub = trust_open_nofollow(sc->dirfd, n)) < 0)
 		return;
-	if (fstatat(sub, SESSION_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    (S_ISSOCK(st.st_mode) || S_ISLNK(st.st_mode)) &&
-	    fstat(sub, &dst) == 0) {
-		if (dst.st_uid != sc->uid || (dst.st_mode & (S_IWGRP | S_IWOTH)))
-			state = SOCK_INACCESSIBLE;
-		else
-			state = state_of_file(sc, sub, SESSION_SOCKET, &st);
+	if (probe_entry(sc, sub, SESSION_SOCKET,
+	    trust_check_subdir(sub, sc->uid) == 0, &p) &&
+	    path_join(key, sizeof(key), sc->dir, n) == 0 &&
+	    path_join(path, sizeof(path), key, SESSION_SOCKET) == 0) {
 		snprintf(label, sizeof(label), ":%s", n);
-		if (path_join(key, sizeof(key), sc->dir, n) == 0 &&
-		    path_join(path, sizeof(path), key, SESSION_SOCKET) == 0)
-			report(sc, key, path, label, state, &st);
+		report(sc, key, path, label, &p);
 	}
 	close(sub);
 }
 
-/* One flat name "<host>-<rest>". */
+/*
+ * One flat name "<host>-<rest>", labelled ":<rest>" as xpra 3.1 and 4.x
+ * do, ":wayland-0" included (xpra 5.0 and later print "wayland-0").
+ */
 static void
 scan_flat(struct scan *sc, const char *name)
 {
 	char path[PATH_MAX], label[SOCKDIR_LABEL_MAX];
-	const char *rest = name + strlen(sc->host) + 1;
-	struct stat st;
+	struct sock_probe p;
 
-	if (fstatat(sc->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !(S_ISSOCK(st.st_mode) || S_ISLNK(st.st_mode)))
+	if (!probe_entry(sc, sc->dirfd, name, true, &p) ||
+	    path_join(path, sizeof(path), sc->dir, name) < 0)
 		return;
-	if (path_join(path, sizeof(path), sc->dir, name) < 0)
-		return;
-	snprintf(label, sizeof(label), "%s%s",
-	    strncmp(rest, "wayland-", 8) == 0 ? "" : ":", rest);
-	report(sc, sc->dir, path, label, state_of_file(sc, sc->dirfd, name,
-	    &st), &st);
+	snprintf(label, sizeof(label), ":%s", name + strlen(sc->host) + 1);
+	report(sc, sc->dir, path, label, &p);
 }
 
 /* Sort the names of dir into session directories and flat names. */

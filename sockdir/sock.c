@@ -146,6 +146,25 @@ connect_checked(int s, int pfd, int dirfd, const char *name,
 	return 0;
 }
 
+bool
+sock_classify(const struct stat *st, uid_t uid, struct sock_probe *p)
+{
+	p->owner = st->st_uid;
+	p->mtime = st->st_mtime;
+	p->verdict = SOCK_OK;
+	p->err = 0;
+	if (S_ISLNK(st->st_mode))
+		p->verdict = SOCK_SYMLINK, p->err = ELOOP;
+	else if (!S_ISSOCK(st->st_mode))
+		p->verdict = SOCK_NOT_SOCKET, p->err = ENOTSOCK;
+	else if (st->st_uid != uid)
+		p->verdict = SOCK_FOREIGN_OWNER, p->err = EACCES;
+	/* connect(2) needs write permission, which root does not */
+	else if (uid != 0 && !(st->st_mode & S_IWUSR))
+		p->verdict = SOCK_DENIED, p->err = EACCES;
+	return p->verdict == SOCK_OK;
+}
+
 /* Open name in dirfd without following it; classify what is there. */
 static int
 open_socket_file(int dirfd, const char *name, uid_t uid, struct stat *st,
@@ -163,15 +182,7 @@ open_socket_file(int dirfd, const char *name, uid_t uid, struct stat *st,
 		close(pfd);
 		return -p->err;
 	}
-	p->owner = st->st_uid;
-	p->mtime = st->st_mtime;
-	if (S_ISLNK(st->st_mode))
-		p->verdict = SOCK_SYMLINK, p->err = ELOOP;
-	else if (!S_ISSOCK(st->st_mode))
-		p->verdict = SOCK_NOT_SOCKET, p->err = ENOTSOCK;
-	else if (st->st_uid != uid)
-		p->verdict = SOCK_FOREIGN_OWNER, p->err = EACCES;
-	else
+	if (sock_classify(st, uid, p))
 		return pfd;
 	close(pfd);
 	return -p->err;
@@ -196,7 +207,8 @@ sock_connect_at(int dirfd, const char *name, uid_t uid, int timeout_ms,
 		close(s);
 	}
 	close(pfd);
-	if (r < 0 && p.verdict == SOCK_ERROR)
+	/* a failure after the file passed sock_classify() */
+	if (r < 0 && (p.verdict == SOCK_OK || p.verdict == SOCK_ERROR))
 		p.verdict = verdict_of_connect_errno(-r);
 	p.err = r < 0 ? -r : 0;
 	*ret_probe = p;

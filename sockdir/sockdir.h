@@ -15,13 +15,14 @@
 #include <stdint.h>
 #include <limits.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define DISPLAY_MAX		INT_MAX	/* largest display number */
 #define SOCKDIR_STALE_RECENT	120	/* s: a stale socket this young may be starting */
 #define SOCKDIR_CONF_FILE	"xpra.conf"
 #define SOCKDIR_CONF_SUBDIR	"conf.d"
-#define SOCKDIR_LABEL_MAX	64	/* ":proxy-1234567", "wayland-3" */
+#define SOCKDIR_LABEL_MAX	64	/* ":proxy-1234567", ":wayland-3" */
 
 /* --- strlist.c: a growable list of owned strings ------------------------ */
 
@@ -45,8 +46,9 @@ int	strlist_add_all(struct strlist *l, const struct strlist *src);
 void	strlist_clear(struct strlist *l);
 
 /*
- * Write "dir/name" into buf.  Returns 0 or -ENAMETOOLONG (never a
- * truncated path).
+ * Write "dir/name" into buf, without doubling a '/' that ends dir (as
+ * Python's os.path.join, so that paths read as xpra prints them).
+ * Returns 0 or -ENAMETOOLONG (never a truncated path).
  */
 int	path_join(char *buf, size_t len, const char *dir, const char *name);
 
@@ -55,7 +57,7 @@ int	path_join(char *buf, size_t len, const char *dir, const char *name);
 enum display_kind {
 	DISPLAY_NONE,		/* not given: pick the single live session */
 	DISPLAY_NUMBER,		/* ":N", "N", ":N.S" */
-	DISPLAY_WAYLAND,	/* "wayland-N" */
+	DISPLAY_WAYLAND,	/* "wayland-N", ":wayland-N" */
 	DISPLAY_PATH,		/* "/path", "socket:///path", "socket:/path" */
 };
 
@@ -67,8 +69,9 @@ struct display {
 
 /*
  * Parse a display argument: ":N", "N", ":N.S" (screen dropped),
- * "wayland-N", "socket:///path", "socket:/path" or "/path", each with an
- * optional ",key=value..." suffix that is ignored.  N is decimal without
+ * "wayland-N" (or ":wayland-N", as "list" labels it), "socket:///path",
+ * "socket:/path" or "/path", each with an optional ",key=value..." suffix
+ * that is ignored.  N is decimal without
  * sign or leading zero, at most DISPLAY_MAX.  Returns 0, -EINVAL or
  * -ENAMETOOLONG; *ret written only on success.
  */
@@ -109,10 +112,15 @@ int	sockdir_expand(const char *entry, const struct sockdir_user *u,
 	    char *buf, size_t len);
 
 /*
- * Expand every entry, resolve it with realpath(3) and keep the first of
- * each distinct directory, in order; entries that do not expand or do not
- * exist are skipped silently.  Returns 0 or -ENOMEM; *ret (empty on entry)
- * receives absolute canonical paths.
+ * Expand every entry and keep the first of each distinct directory, in
+ * order, named as expanded (as "xpra list" 3.1 names it), not resolved.
+ * Directories are told apart by the device and inode of what
+ * trust_open_dir() opens; no symlink is followed.  An entry that does not
+ * expand, does not exist or cannot be searched is skipped silently; one
+ * that exists but fails trust_open_dir() (a symlink on the way, an unsafe
+ * owner or mode) is kept once, so that the scan or lookup that opens it
+ * says why it is ignored.  Returns 0 or -ENOMEM; *ret (empty on entry)
+ * receives absolute paths.
  */
 int	sockdir_resolve(const struct strlist *entries,
 	    const struct sockdir_user *u, struct strlist *ret);
@@ -127,11 +135,12 @@ int	sockdir_resolve(const struct strlist *entries,
 int	conf_split_line(char *line, char **ret_key, char **ret_value);
 
 /*
- * Read the "socket-dirs" setting the way xpra does from confdir/xpra.conf
- * then confdir/conf.d/ *.conf (in name order): repeated keys in one file
- * make a list, a later file replaces an earlier one's list, values are
- * split on ':'.  Returns 1 with *ret filled, 0 when no file sets it (or
- * confdir does not exist), or -errno.
+ * Read the "socket-dirs" setting the way xpra 3.1 to 5.x do from
+ * confdir/conf.d/ *.conf (in name order) then confdir/xpra.conf, so that
+ * xpra.conf wins: repeated keys in one file make a list, a later file
+ * replaces an earlier one's list, values are split on ':'.  Returns 1
+ * with *ret filled, 0 when no file sets it (or confdir does not exist),
+ * or -errno.
  */
 int	conf_socket_dirs(const char *confdir, struct strlist *ret);
 
@@ -153,6 +162,18 @@ int	trust_open_dir(const char *path, uid_t uid);
  * other-writable.  Returns an fd or -errno as trust_open_dir().
  */
 int	trust_open_subdir(int dirfd, const char *name, uid_t uid);
+
+/*
+ * The two steps of trust_open_subdir(), for a caller that reports an
+ * untrusted session directory rather than skipping it:
+ * trust_open_nofollow() opens name in dirfd as an O_PATH|O_CLOEXEC
+ * directory without following it (an fd, or -ELOOP for a symlink,
+ * -ENOTDIR, -ENOENT, -errno; no owner or mode check);
+ * trust_check_subdir() says whether the directory open as fd may be
+ * trusted as a session directory of uid's: 0, -EPERM, or -errno.
+ */
+int	trust_open_nofollow(int dirfd, const char *name);
+int	trust_check_subdir(int fd, uid_t uid);
 
 /* --- sock.c: connecting, and what "xpra list" calls a state ------------- */
 
@@ -193,12 +214,22 @@ enum sock_state	sock_state_of(enum sock_verdict v);
 const char	*sock_state_name(enum sock_state s);
 
 /*
+ * Classify a candidate socket file for uid from its lstat(2), st: the one
+ * place that decides what "xpra list" and a lookup make of a file.  Fills
+ * p->owner, p->mtime, p->verdict and p->err: SOCK_OK for a socket of
+ * uid's that uid may connect to, else SOCK_SYMLINK, SOCK_NOT_SOCKET,
+ * SOCK_FOREIGN_OWNER or SOCK_DENIED (the owner may not write to it, and
+ * uid is not root).  Returns p->verdict == SOCK_OK.
+ */
+bool	sock_classify(const struct stat *st, uid_t uid, struct sock_probe *p);
+
+/*
  * Connect to the socket name in the directory dirfd without following a
- * symlink: open it O_PATH|O_NOFOLLOW, require a socket owned by uid,
- * connect through /proc/self/fd (or fchdir when /proc is missing) within
- * timeout_ms, then require SO_PEERCRED uid == uid.  *ret_probe is always
- * written.  Returns a connected non-blocking SOCK_CLOEXEC fd, or -errno
- * (the verdict tells why; -EINTR: a signal handler interrupted the
+ * symlink: open it O_PATH|O_NOFOLLOW, require sock_classify() to accept
+ * it, connect through /proc/self/fd (or fchdir when /proc is missing)
+ * within timeout_ms, then require SO_PEERCRED uid == uid.  *ret_probe is
+ * always written.  Returns a connected non-blocking SOCK_CLOEXEC fd, or
+ * -errno (the verdict tells why; -EINTR: a signal handler interrupted the
  * connect, never retried here).  The caller owns the fd.
  */
 int	sock_connect_at(int dirfd, const char *name, uid_t uid, int timeout_ms,
@@ -236,7 +267,7 @@ void	sock_listeners_free(struct sock_listeners *l);
 struct sockdir_entry {
 	const char	*key;		/* what xpra list prints: dir or dir/N */
 	const char	*path;		/* full socket path */
-	char		 label[SOCKDIR_LABEL_MAX];	/* ":100", "wayland-0" */
+	char		 label[SOCKDIR_LABEL_MAX];	/* ":100", ":wayland-0" */
 	enum sock_state	 state;
 	uid_t		 owner;
 	time_t		 mtime;

@@ -68,8 +68,10 @@ strlist_clear(struct strlist *l)
 int
 path_join(char *buf, size_t len, const char *dir, const char *name)
 {
+	size_t dl = strlen(dir);
 	int n;
 
-	n = snprintf(buf, len, "%s/%s", dir, name);
+	n = snprintf(buf, len, "%s%s%s", dir,
+	    dl > 0 && dir[dl - 1] == '/' ? "" : "/", name);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

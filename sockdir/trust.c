@@ -38,12 +38,8 @@ safe_socket_dir(const struct stat *st, uid_t uid)
 	    (st->st_mode & S_ISVTX));
 }
 
-/*
- * openat(dirfd, name) as a directory without following a symlink.
- * Returns an fd or -ELOOP, -ENOTDIR, -ENOENT, -errno.
- */
-static int
-open_component(int dirfd, const char *name)
+int
+trust_open_nofollow(int dirfd, const char *name)
 {
 	struct stat st;
 	int fd;
@@ -56,18 +52,25 @@ open_component(int dirfd, const char *name)
 	return -errno;
 }
 
-/* fstat(fd) and apply check; closes fd and returns -errno on failure. */
+/* fstat(fd) and apply check.  Returns 0, -EPERM or -errno. */
 static int
 check_fd(int fd, uid_t uid, bool (*check)(const struct stat *, uid_t))
 {
 	struct stat st;
-	int r = 0;
 
 	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (!check(&st, uid))
-		r = -EPERM;
-	if (r < 0) {
+		return -errno;
+	return check(&st, uid) ? 0 : -EPERM;
+}
+
+/* check_fd(), closing fd on failure.  Returns fd or -errno. */
+static int
+check_fd_or_close(int fd, uid_t uid,
+    bool (*check)(const struct stat *, uid_t))
+{
+	int r;
+
+	if ((r = check_fd(fd, uid, check)) < 0) {
 		close(fd);
 		return r;
 	}
@@ -90,15 +93,15 @@ trust_open_dir(const char *path, uid_t uid)
 	while ((name = strsep(&p, "/")) != NULL) {
 		if (*name == '\0')
 			continue;
-		if ((fd = check_fd(fd, uid, safe_component)) < 0)
+		if ((fd = check_fd_or_close(fd, uid, safe_component)) < 0)
 			return fd;
-		next = open_component(fd, name);
+		next = trust_open_nofollow(fd, name);
 		close(fd);
 		if (next < 0)
 			return next;
 		fd = next;
 	}
-	return check_fd(fd, uid, safe_socket_dir);
+	return check_fd_or_close(fd, uid, safe_socket_dir);
 }
 
 /* A session directory: ours alone. */
@@ -109,13 +112,19 @@ safe_session_dir(const struct stat *st, uid_t uid)
 }
 
 int
+trust_check_subdir(int fd, uid_t uid)
+{
+	return check_fd(fd, uid, safe_session_dir);
+}
+
+int
 trust_open_subdir(int dirfd, const char *name, uid_t uid)
 {
 	int fd;
 
 	if (strchr(name, '/') != NULL)
 		return -EINVAL;
-	if ((fd = open_component(dirfd, name)) < 0)
+	if ((fd = trust_open_nofollow(dirfd, name)) < 0)
 		return fd;
-	return check_fd(fd, uid, safe_session_dir);
+	return check_fd_or_close(fd, uid, safe_session_dir);
 }

@@ -74,7 +74,10 @@ test_conf_precedence(void)
 	CU_ASSERT_STRING_EQUAL(l.v[2], "~/.xpra");
 	strlist_clear(&l);
 
-	/* conf.d/ files in name order; the last that sets it wins whole. */
+	/*
+	 * conf.d/ files in name order, xpra.conf last: xpra.conf's list
+	 * wins whole over every conf.d/ file (xpra 3.1.3 conf_files()).
+	 */
 	snprintf(sub, sizeof(sub), "%s/conf.d", d);
 	CU_ASSERT_EQUAL(mkdir(sub, 0700), 0);
 	write_file(fixture_path(sub, "10_network.conf"), "socket-dirs = /ten\n");
@@ -83,16 +86,49 @@ test_conf_precedence(void)
 	    "socket-dirs = /ninety\nsocket-dirs = /ninety2\n");
 	write_file(fixture_path(sub, "95_notconf.txt"), "socket-dirs = /no\n");
 	CU_ASSERT_EQUAL(conf_socket_dirs(d, &l), 1);
+	CU_ASSERT_EQUAL_FATAL(l.n, 3);
+	CU_ASSERT_STRING_EQUAL(l.v[0], "/run/user/$UID/xpra");
+	CU_ASSERT_STRING_EQUAL(l.v[2], "~/.xpra");
+	strlist_clear(&l);
+
+	/* Without it in xpra.conf, the last conf.d/ file by name wins. */
+	write_file(fixture_path(d, "xpra.conf"), "mmap = yes\n");
+	CU_ASSERT_EQUAL(conf_socket_dirs(d, &l), 1);
 	CU_ASSERT_EQUAL_FATAL(l.n, 2);
 	CU_ASSERT_STRING_EQUAL(l.v[0], "/ninety");
 	CU_ASSERT_STRING_EQUAL(l.v[1], "/ninety2");
 	strlist_clear(&l);
 }
 
+/*
+ * Debian's layout: the admin sets socket-dirs in xpra.conf, the package's
+ * conf.d/10_network.conf sets its own.  xpra 3.1 to 5.x use the admin's.
+ */
+static void
+test_conf_admin_wins(void)
+{
+	struct strlist l = STRLIST_INIT;
+	const char *d = fixture_dir();
+	char sub[PATH_MAX];
+
+	snprintf(sub, sizeof(sub), "%s/conf.d", d);
+	CU_ASSERT_EQUAL(mkdir(sub, 0755), 0);
+	write_file(fixture_path(sub, "10_network.conf"),
+	    "#socket-dirs = /tmp\nsocket-dirs = /run/user/$UID/xpra\n"
+	    "socket-dirs = /run/xpra\nsocket-dirs = ~/.xpra\n");
+	write_file(fixture_path(d, "xpra.conf"), "socket-dirs = /srv/admin\n");
+	CU_ASSERT_EQUAL(conf_socket_dirs(d, &l), 1);
+	CU_ASSERT_EQUAL_FATAL(l.n, 1);
+	CU_ASSERT_STRING_EQUAL(l.v[0], "/srv/admin");
+	strlist_clear(&l);
+}
+
 CU_TestInfo conf_tests[] = {
 	{ "conf_split_line: key = value, bare keys, comments",
 	    test_split_line_table },
-	{ "conf_socket_dirs: lists per file, last file wins, conf.d order",
-	    test_conf_precedence },
+	{ "conf_socket_dirs: lists per file, conf.d/ in name order, then "
+	    "xpra.conf, last file wins", test_conf_precedence },
+	{ "conf_socket_dirs: the admin's xpra.conf beats the packaged "
+	    "conf.d/10_network.conf", test_conf_admin_wins },
 	CU_TEST_INFO_NULL,
 };

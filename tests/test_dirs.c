@@ -59,14 +59,24 @@ test_expand_table(void)
 	    -ENAMETOOLONG);
 }
 
+/*
+ * Kept as configured (xpra 3.1 lists "/x/a/" as "/x/a/"), told apart by
+ * the directory's identity, never resolved through a symlink: a symlinked
+ * entry stays in the list, once, so that its lookup says it is ignored.
+ */
 static void
 test_resolve_dedup(void)
 {
 	struct strlist in = STRLIST_INIT, out = STRLIST_INIT;
+	struct sockdir_user me = user;
 	const char *d = fixture_dir();
-	char a[PATH_MAX], b[PATH_MAX], link[PATH_MAX], missing[PATH_MAX];
+	char a[PATH_MAX], a_slash[PATH_MAX + 1], a_dbl[PATH_MAX + 1];
+	char b[PATH_MAX], link[PATH_MAX], missing[PATH_MAX];
 
+	me.uid = getuid();		/* the fixture's owner */
 	snprintf(a, sizeof(a), "%s/a", d);
+	snprintf(a_slash, sizeof(a_slash), "%s/", a);
+	snprintf(a_dbl, sizeof(a_dbl), "%s//a", d);
 	snprintf(b, sizeof(b), "%s/b", d);
 	snprintf(link, sizeof(link), "%s/link", d);
 	snprintf(missing, sizeof(missing), "%s/missing", d);
@@ -75,14 +85,18 @@ test_resolve_dedup(void)
 	CU_ASSERT_EQUAL(symlink(a, link), 0);
 	strlist_add(&in, b);
 	strlist_add(&in, missing);
-	strlist_add(&in, link);		/* same directory as a */
-	strlist_add(&in, a);
+	strlist_add(&in, link);		/* a symlink: kept, never resolved */
+	strlist_add(&in, a_slash);	/* a, spelt as configured */
+	strlist_add(&in, a);		/* the same directory again */
+	strlist_add(&in, a_dbl);	/* and again */
 	strlist_add(&in, "/nonexistent/$NOPE");
 	strlist_add(&in, b);
-	CU_ASSERT_EQUAL(sockdir_resolve(&in, &user, &out), 0);
-	CU_ASSERT_EQUAL_FATAL(out.n, 2);
+	strlist_add(&in, link);
+	CU_ASSERT_EQUAL(sockdir_resolve(&in, &me, &out), 0);
+	CU_ASSERT_EQUAL_FATAL(out.n, 3);
 	CU_ASSERT_STRING_EQUAL(out.v[0], b);
-	CU_ASSERT_STRING_EQUAL(out.v[1], a);
+	CU_ASSERT_STRING_EQUAL(out.v[1], link);
+	CU_ASSERT_STRING_EQUAL(out.v[2], a_slash);
 	strlist_clear(&in);
 	strlist_clear(&out);
 	CU_ASSERT_EQUAL(out.n, 0);
@@ -106,8 +120,8 @@ test_strlist_split(void)
 CU_TestInfo dirs_tests[] = {
 	{ "sockdir_expand: ~, $UID, $GID, $HOME, $USER, $XDG_RUNTIME_DIR, "
 	    "unknown skipped", test_expand_table },
-	{ "sockdir_resolve: realpath de-duplication, missing skipped, order "
-	    "kept", test_resolve_dedup },
+	{ "sockdir_resolve: configured names kept, same directory once, "
+	    "symlinks not resolved, missing skipped", test_resolve_dedup },
 	{ "strlist_add_split: colon lists, empty parts dropped",
 	    test_strlist_split },
 	CU_TEST_INFO_NULL,

@@ -24,6 +24,8 @@ test_display_table(void)
 		{ ":100,opt=val", 0, DISPLAY_NUMBER, 100, NULL },
 		{ "wayland-0", 0, DISPLAY_WAYLAND, 0, NULL },
 		{ "wayland-12,x=y", 0, DISPLAY_WAYLAND, 12, NULL },
+		{ ":wayland-2", 0, DISPLAY_WAYLAND, 2, NULL },	/* list's label */
+		{ ":wayland-2,x=y", 0, DISPLAY_WAYLAND, 2, NULL },
 		{ "/run/x/sock", 0, DISPLAY_PATH, 0, "/run/x/sock" },
 		{ "socket:///run/x/sock", 0, DISPLAY_PATH, 0, "/run/x/sock" },
 		{ "socket:/run/x/sock", 0, DISPLAY_PATH, 0, "/run/x/sock" },
@@ -46,6 +48,9 @@ test_display_table(void)
 		{ ":100.x", -EINVAL, 0, 0, NULL },
 		{ "wayland-", -EINVAL, 0, 0, NULL },
 		{ "wayland-x", -EINVAL, 0, 0, NULL },
+		{ ":wayland-", -EINVAL, 0, 0, NULL },
+		{ "::wayland-2", -EINVAL, 0, 0, NULL },
+		{ ":wayland-02", -EINVAL, 0, 0, NULL },
 		{ "mysession", -EINVAL, 0, 0, NULL },
 		{ "relative/path", -EINVAL, 0, 0, NULL },
 		{ "socket:relative", -EINVAL, 0, 0, NULL },

@@ -261,6 +261,7 @@ struct seen {
 	int	n;
 	char	labels[8][SOCKDIR_LABEL_MAX];
 	enum sock_state states[8];
+	char	keys[8][256], paths[8][256];	/* the fixture's are short */
 };
 
 static void
@@ -271,6 +272,8 @@ record(void *arg, const struct sockdir_entry *e)
 	if (s->n < 8) {
 		strlcpy(s->labels[s->n], e->label, SOCKDIR_LABEL_MAX);
 		s->states[s->n] = e->state;
+		strlcpy(s->keys[s->n], e->key, sizeof(s->keys[0]));
+		strlcpy(s->paths[s->n], e->path, sizeof(s->paths[0]));
 	}
 	s->n++;
 }
@@ -278,8 +281,9 @@ record(void *arg, const struct sockdir_entry *e)
 static void
 check_scan(const char *d, const struct sock_listeners *ls)
 {
+	/* xpra 3.1.3 labels HOST-wayland-0 ":wayland-0" */
 	static const char *labels[] = { ":2", ":10", ":10", ":9",
-	    "wayland-0" };
+	    ":wayland-0" };
 	static const enum sock_state states[] = { SOCK_UNKNOWN, SOCK_LIVE,
 	    SOCK_LIVE, SOCK_UNKNOWN, SOCK_LIVE };
 	struct seen s = { 0 };
@@ -357,6 +361,141 @@ test_connect_path(void)
 	free((void *)d);
 }
 
+/* A directory is listed by the name it was configured with, as xpra 3.1. */
+static void
+test_scan_configured_name(void)
+{
+	const char *d = strdup(fixture_dir());
+	char spelt[PATH_MAX + 1], sub[PATH_MAX];
+	struct seen k = { 0 };
+	int ls, lf;
+
+	snprintf(sub, sizeof(sub), "%s/7", d);
+	CU_ASSERT_EQUAL(mkdir(sub, 0700), 0);
+	ls = fixture_listen(fixture_path(sub, "socket"));
+	lf = fixture_listen(fixture_path(d, HOST "-7"));
+	snprintf(spelt, sizeof(spelt), "%s/", d);
+	CU_ASSERT_EQUAL(sockdir_scan(spelt, HOST, getuid(), NULL, record, &k),
+	    2);
+	CU_ASSERT_EQUAL_FATAL(k.n, 2);
+	CU_ASSERT_STRING_EQUAL(k.keys[0], sub);		/* "<d>/7", not "<d>//7" */
+	CU_ASSERT_STRING_EQUAL(k.paths[0], fixture_path(sub, "socket"));
+	CU_ASSERT_STRING_EQUAL(k.keys[1], spelt);	/* "<d>/" as given */
+	CU_ASSERT_STRING_EQUAL(k.paths[1], fixture_path(d, HOST "-7"));
+	close(ls);
+	close(lf);
+	free((void *)d);
+}
+
+/*
+ * A socket directory reached through a symlink is not searched, however
+ * it is given: in socket-dirs (sockdir_resolve() keeps the name, the
+ * lookup refuses it) or in a socket path.  Nothing connects.
+ */
+static void
+test_symlinked_dir(void)
+{
+	const char *d = strdup(fixture_dir());
+	struct strlist in = STRLIST_INIT, dirs = STRLIST_INIT;
+	struct sockdir_user me = { getuid(), getgid(), "u", "/nonexistent",
+	    NULL };
+	struct sockdir_lookup l;
+	struct display disp;
+	struct sock_probe p;
+	char real[PATH_MAX], link[PATH_MAX], below[PATH_MAX + 8];
+	int lfd, fd;
+
+	snprintf(real, sizeof(real), "%s/real", d);
+	snprintf(link, sizeof(link), "%s/link", d);
+	CU_ASSERT_EQUAL(mkdir(real, 0700), 0);
+	CU_ASSERT_EQUAL(symlink(real, link), 0);
+	lfd = fixture_listen(fixture_path(real, HOST "-8"));
+
+	strlist_add(&in, link);
+	CU_ASSERT_EQUAL(sockdir_resolve(&in, &me, &dirs), 0);
+	CU_ASSERT_EQUAL_FATAL(dirs.n, 1);
+	CU_ASSERT_STRING_EQUAL(dirs.v[0], link);	/* not resolved */
+	memset(&l, 0, sizeof(l));
+	l.dirs = &dirs;
+	l.host = HOST;
+	l.uid = getuid();
+	l.timeout_ms = 1000;
+	l.skipped = count_skip;
+	skips = 0;
+	CU_ASSERT_EQUAL(display_parse(":8", &disp), 0);
+	CU_ASSERT_EQUAL(sockdir_connect(&l, &disp), -ENOENT);
+	CU_ASSERT_EQUAL(skips, 1);			/* and said so */
+	CU_ASSERT_EQUAL(sockdir_scan(link, HOST, getuid(), NULL, record,
+	    &(struct seen){ 0 }), -ELOOP);
+
+	/* By path, the symlink last or further up. */
+	CU_ASSERT_EQUAL(sockdir_connect_path(fixture_path(link, HOST "-8"),
+	    getuid(), 1000, &p), -ELOOP);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_SYMLINK);
+	snprintf(below, sizeof(below), "%s/sub", real);
+	CU_ASSERT_EQUAL(mkdir(below, 0700), 0);
+	close(fixture_listen(fixture_path(below, HOST "-9")));
+	snprintf(below, sizeof(below), "%s/sub", link);
+	CU_ASSERT_EQUAL(sockdir_connect_path(fixture_path(below, HOST "-9"),
+	    getuid(), 1000, &p), -ELOOP);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_SYMLINK);
+
+	/* The same socket by its real path: the control. */
+	fd = sockdir_connect_path(fixture_path(real, HOST "-8"), getuid(),
+	    1000, &p);
+	CU_ASSERT(fd >= 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_OK);
+	assert_one_connection(lfd);	/* the control's, and only it */
+	if (fd >= 0)
+		close(fd);
+	close(lfd);
+	strlist_clear(&in);
+	strlist_clear(&dirs);
+	free((void *)d);
+}
+
+/* sock_classify(): one verdict per kind of file, for a user and root. */
+static void
+test_classify_table(void)
+{
+	static const struct {
+		mode_t		 mode;
+		uid_t		 owner, uid;
+		enum sock_verdict verdict;
+		enum sock_state	 state;
+	} t[] = {
+		{ S_IFSOCK | 0600, 1000, 1000, SOCK_OK, SOCK_LIVE },
+		{ S_IFSOCK | 0777, 1000, 1000, SOCK_OK, SOCK_LIVE },
+		{ S_IFSOCK | 0400, 1000, 1000, SOCK_DENIED, SOCK_INACCESSIBLE },
+		{ S_IFSOCK | 0400, 0, 0, SOCK_OK, SOCK_LIVE },	/* root */
+		{ S_IFSOCK | 0666, 1001, 1000, SOCK_FOREIGN_OWNER,
+		    SOCK_INACCESSIBLE },
+		{ S_IFSOCK | 0600, 0, 1000, SOCK_FOREIGN_OWNER,
+		    SOCK_INACCESSIBLE },
+		{ S_IFLNK | 0777, 1000, 1000, SOCK_SYMLINK, SOCK_INACCESSIBLE },
+		{ S_IFREG | 0600, 1000, 1000, SOCK_NOT_SOCKET, SOCK_DEAD },
+		{ S_IFIFO | 0600, 1000, 1000, SOCK_NOT_SOCKET, SOCK_DEAD },
+		{ S_IFDIR | 0700, 1000, 1000, SOCK_NOT_SOCKET, SOCK_DEAD },
+	};
+	struct sock_probe p;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&st, 0, sizeof(st));
+		st.st_mode = t[i].mode;
+		st.st_uid = t[i].owner;
+		st.st_mtime = 1234 + (time_t)i;
+		CU_ASSERT_EQUAL(sock_classify(&st, t[i].uid, &p),
+		    t[i].verdict == SOCK_OK);
+		CU_ASSERT_EQUAL(p.verdict, t[i].verdict);
+		CU_ASSERT_EQUAL(sock_state_of(p.verdict), t[i].state);
+		CU_ASSERT_EQUAL(p.owner, t[i].owner);
+		CU_ASSERT_EQUAL(p.mtime, 1234 + (time_t)i);
+		CU_ASSERT_EQUAL(p.err == 0, t[i].verdict == SOCK_OK);
+	}
+}
+
 CU_TestInfo sockdir_tests[] = {
 	{ "sockdir_connect: session dir, then flat, dir order, stale skipped,"
 	    " one connection", test_order_and_one_connection },
@@ -371,5 +510,11 @@ CU_TestInfo sockdir_tests[] = {
 	{ "sockdir_scan: xpra's order and states, listener table and probe",
 	    test_scan_and_listeners },
 	{ "sockdir_connect_path: direct paths", test_connect_path },
+	{ "sockdir_scan: a directory listed by its configured name",
+	    test_scan_configured_name },
+	{ "socket-dirs and socket paths through a symlink: not followed",
+	    test_symlinked_dir },
+	{ "sock_classify: sockets, modes, owners, symlinks, other files",
+	    test_classify_table },
 	CU_TEST_INFO_NULL,
 };

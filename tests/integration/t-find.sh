@@ -279,6 +279,11 @@ used "all display forms used the one server" $s
 serve $U $c/$HOST-wayland-3; s=$SRV_PID
 px "wl" wayland-3 --socket-dirs=$c
 ok_relay "display form wayland-3" "wl" && used "wayland-3" $s
+# ...and ":wayland-3", the label `list` prints for it (as xpra 3.1.3 does)
+serve $U $c/$HOST-wayland-3; s=$SRV_PID
+px "wl-label" :wayland-3 --socket-dirs=$c
+ok_relay "display form :wayland-3 (list's label)" "wl-label" &&
+    used ":wayland-3" $s
 
 # 12b. the _proxy drop-in: display, then xpra's options (ignored or used)
 serve $U $c/$HOST-24; s=$SRV_PID

@@ -6,12 +6,13 @@
 # The tree, built as the unprivileged user xpxuser, with a second user
 # xpxother, both in group xpxshared:
 #   RD  (xpxuser 0700, like $XDG_RUNTIME_DIR/xpra): live, stale (recent and
-#       old), unwritable (0400), ":proxy-N", names sorted as strings
-#       (100 < 20), another hostname's socket, a regular file
+#       old), unwritable (0400), ":proxy-N", ":wayland-N", names sorted as
+#       strings (100 < 20), another hostname's socket, a regular file
 #   SH  (root:xpxshared 1775, like /run/xpra): xpxother's live and stale
 #       0600 sockets (INACCESSIBLE), xpxuser's own live one
 #   HD  (xpxuser 0700, like ~/.xpra): the same display as in RD, a stale one
-#   an empty dir, a missing dir, and a symlink to RD (searched once)
+#   an empty dir, a missing dir, and a symlink to RD (never followed:
+#   xpra skips it as the same directory, we as a symlink)
 # xpra list is run after ours each time: it deletes stale sockets.  Only
 # the part before its "Re-probing unknown sessions" section is compared.
 # Then the same against a real xpra 3.1.3 server (skipped if Xvfb is
@@ -112,7 +113,7 @@ for e in data:
             sys.exit("%s: no %r" % (e, k))
     uid = e.get("uid", e.get("owner_uid", e.get("owner")))
     st = os.lstat(e["path"])
-    if not e["path"].startswith(e["dir"] + "/"):
+    if not e["path"].startswith(os.path.join(e["dir"], "")):
         sys.exit("%s: path not in dir" % e)
     if uid != st.st_uid:
         sys.exit("%s: owner uid %r, file owned by %d" % (e, uid, st.st_uid))
@@ -134,6 +135,7 @@ LN=$T/rd-link;		ln -s $RD $LN
 serve $U $RD/$HOST-100
 serve $U $RD/$HOST-20
 serve $U $RD/$HOST-proxy-123
+serve $U $RD/$HOST-wayland-2		# xpra 3.1.3: ":wayland-2"
 serve $U $RD/$HOST-103 --mode-bits 400	# ours, but not writable
 serve $U $RD/otherhost-105		# another host's name: ignored
 as_user $U sh -c "echo x >$RD/$HOST-106"	# not a socket: ignored
@@ -218,7 +220,30 @@ got:
 $(cat "$T/ours5")"
 alive $own || bad "symlink / foreign listener states" "list connected to a server"
 
-# 6. a real xpra 3.1.3 server, flat sockets in RD and SH
+# 6. directories are listed by the names they were configured with, as
+#    xpra 3.1.3 lists them (a trailing '/', a doubled '/'), not resolved
+make_stale
+ours ours7 --socket-dirs=$RD/:$T//home/.xpra
+ours ours7.json --socket-dirs=$RD/:$T//home/.xpra --json
+json_agree "configured names --json" ours7 ours7.json
+theirs xpra7 --socket-dirs=$RD/:$T//home/.xpra
+agree "configured names: --socket-dirs=RD/:T//home/.xpra" ours7 xpra7
+
+# 7. a socket directory reached through a symlink is not listed (SPEC
+#    §4.5; xpra follows it and lists it under the link's name), and
+#    stderr says why; the same directory by its own name is
+ours ours8 --socket-dirs=$LN
+[ "$(cat "$T/ours8")" = "No xpra sessions found" ] &&
+    grep -qF "$LN" "$T/ours8.err" ||
+    bad "symlinked socket dir" "expected 'No xpra sessions found' and a warning naming $LN, got:
+$(cat "$T/ours8")
+stderr: $(cat "$T/ours8.err")"
+ours ours8b --socket-dirs=$LN:$RD
+grep -qx "$RD:" "$T/ours8b" && ! grep -q "^$LN" "$T/ours8b" ||
+    bad "symlinked socket dir, then its target" "expected $RD listed, $LN not:
+$(cat "$T/ours8b")"
+
+# 8. a real xpra 3.1.3 server, flat sockets in RD and SH
 real_server() {
 	local n xd=$T/xrt conf=$T/xconf t0 pid
 	command -v Xvfb >/dev/null || { say "no Xvfb: real-server part skipped"; return; }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # t-trust.sh - socket trust (SPEC §4.5, reference/security.md §2.2 and
-# §6.3 S1, S3, S4, S6, S7): the victim and the attacker are two different
+# §6.3 S1, S2, S3, S4, S6, S7): the victim and the attacker are two different
 # unprivileged users (root would bypass socket modes), with real sockets.
 #
 # Every refused case checks: the exit status, a message on stderr, an
@@ -238,6 +238,35 @@ px "$IN" --socket-dirs=$F
 refused "(f) no display, nothing but non-sockets" 69
 grep -qF "cannot find any live servers to connect to" "$T/err" ||
     bad "(f) no display" "stderr lacks xpra's message: $(errtext)"
+
+# (h) socket directories reached through a symlink (SPEC §4.5: every
+#     component is opened O_NOFOLLOW; README, man page): the victim's own
+#     live server behind them is not used, however the path is given.
+#     The old code resolved the directory with realpath(3) and relayed.
+H=$T/h; mkd $V: 700 $H $H/sub
+serve $V $H/$HOST-80 --accept 2; hs=$SRV_PID
+serve $V $H/sub/$HOST-81; hsub=$SRV_PID
+as_user $V ln -s $H $VL/hdir		# the victim's own symlink
+px "$IN" :80 --socket-dirs=$VL/hdir
+refused "(h) socket dir is the victim's symlink" 69 "$VL/hdir"
+px "$IN" "$VL/hdir/$HOST-80"
+refused "(h) socket dir is the victim's symlink, by path" "69|77" "$VL/hdir"
+px "$IN" --socket-dirs=$VL/hdir
+refused "(h) no display: symlinked socket dir not searched" 69 "$VL/hdir"
+px "$IN" :81 --socket-dirs=$VL/hdir/sub
+refused "(h) a symlink further up the socket dir" 69 "$VL/hdir/sub"
+untouched "(h) symlinked socket dirs" $hs
+untouched "(h) symlinked socket dirs" $hsub
+#     the attacker's symlink in the shared dir, where the admin's
+#     socket-dirs names a directory that did not exist: the attacker would
+#     choose where the victim looks
+as_user $A ln -s $H $SH/hlink
+px "$IN" :80 --socket-dirs=$SH/hlink
+refused "(h) socket dir is the attacker's symlink" 69 "$SH/hlink"
+untouched "(h) socket dir is the attacker's symlink" $hs
+#     control: the same server by the directory's own path
+px "$IN" :80 --socket-dirs=$H
+relayed "(h) control: the same socket dir by its own path" || true
 
 # the attacker's server was never reached through any case above
 alive $evil || bad "summary" "the attacker's 0666 socket got a connection"
