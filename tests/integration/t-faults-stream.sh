@@ -162,7 +162,7 @@ hold_open "$T/i.$c"
 start "$c" <"$T/i.$c" >"$T/o.$c"
 printf 'unread by the server' >"$T/i.$c.go"
 finish "$c"
-rc_in "$c" '0|74'
+rc_in "$c" 0
 is_prefix "$c" "$T/o.$c" "$d"
 
 # R3: the server sends, then is SIGKILLed: what it sent still arrives.
@@ -171,7 +171,7 @@ serve root "$T/s/$host-$d" --mode kill --send $((1 << 20)) --seed "$d"
 hold_open "$T/i.$c"
 start "$c" <"$T/i.$c" >"$T/o.$c"
 finish "$c"
-rc_in "$c" '0|74'
+rc_in "$c" 0
 [ "$(stat -c %s "$T/o.$c")" = $((1 << 20)) ] && is_prefix "$c" "$T/o.$c" "$d" ||
     bad "$c" "$(stat -c %s "$T/o.$c") bytes of 1 MiB"
 touch "$T/i.$c.go"
@@ -184,7 +184,7 @@ start "$c" <"$T/i.$c" >"$T/o.$c"
 for _ in $(seq 100); do [ -s "$T/o.$c" ] && break; sleep 0.1; done
 kill -KILL "$SRV_PID"
 finish "$c" 50
-rc_in "$c" '0|74'
+rc_in "$c" 0
 [ -s "$T/o.$c" ] && is_prefix "$c" "$T/o.$c" "$d" ||
     bad "$c" "no stream before the kill"
 touch "$T/i.$c.go"
@@ -201,7 +201,7 @@ for how in head sleep; do
 		start "$c" <"$T/i.$c" > >(sleep 0.5)
 	fi
 	finish "$c" 50
-	rc_in "$c" '0|74'
+	rc_in "$c" 0
 	[ $how = sleep ] || [ "$(stat -c %s "$T/o.$c")" = 1000 ] ||
 	    bad "$c" "head got $(stat -c %s "$T/o.$c") bytes"
 	# the server sees the relay gone at once (its send fails): measured
@@ -227,7 +227,7 @@ t0=$(cpu_ticks "$PID"); sleep 2; t1=$(cpu_ticks "$PID")
 [ $((t1 - t0)) -le 10 ] || bad "$c" "spins while stalled: $((t1 - t0)) ticks in 2 s"
 kill -KILL "$SRV_PID"
 finish "$c" 50
-rc_in "$c" '0|74'
+rc_in "$c" 0
 is_prefix "$c" "$T/o.$c" "$d"
 
 # The client never reads its stdout while it floods an echo server: every
@@ -246,7 +246,7 @@ t0=$(cpu_ticks "$PID"); sleep 2; t1=$(cpu_ticks "$PID")
 alive "$PID" || bad "$c" "gave up while merely blocked"
 kill -KILL $sleeper
 finish "$c" 50
-rc_in "$c" '0|74'
+rc_in "$c" 0
 
 # --- R11: SIGTERM, SIGHUP, SIGINT in the middle of a stream -------------
 for sig in TERM HUP INT; do
