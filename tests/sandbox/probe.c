@@ -4,7 +4,7 @@
  * seccomp returned 0), the relay's next ppoll(2) first tries what the
  * filter must refuse and prints one line per attempt on stderr:
  * "sbx-probe NAME ok" or "sbx-probe NAME EPERM" (the errno's name).
- * The relay then goes on as usual.
+ * The relay then goes on as usual.  A static binary never loads it.
  *
  * Environment: SBX_VICTIM an existing file of the user (written to if an
  * open for writing succeeds), SBX_NEWFILE a path that must stay absent,
@@ -56,7 +56,9 @@ probe_init(void)
 	udp_port = (s = getenv("SBX_UDP_PORT")) != NULL ? atoi(s) : 0;
 	no_landlock = (s = getenv("SBX_NO_LANDLOCK")) != NULL && *s == '1';
 	exec_only = (s = getenv("SBX_EXEC")) != NULL && *s == '1';
-	(void)!write(STDERR_FILENO, "sbx-probe loaded\n", 17);
+	/* env and timeout load it too: say in which program */
+	dprintf(STDERR_FILENO, "sbx-probe loaded in %s\n",
+	    program_invocation_short_name);
 }
 
 static void
