@@ -60,16 +60,18 @@ struct ruleset_attr {
 	uint64_t	handled_access_net;	/* ABI 4 */
 	uint64_t	scoped;			/* ABI 6 */
 };
-#define LANDLOCK_NET_TCP	((1ULL << 0) | (1ULL << 1))	/* bind, connect */
-#define LANDLOCK_SCOPE_ALL	((1ULL << 0) | (1ULL << 1))	/* abstract
-					   unix sockets, signals */
+/* handled_access_net: TCP bind and connect */
+#define LANDLOCK_NET_TCP	((1ULL << 0) | (1ULL << 1))
+/* scoped: abstract unix sockets and signals of other processes */
+#define LANDLOCK_SCOPE_ALL	((1ULL << 0) | (1ULL << 1))
 
 /*
  * Filter building blocks.  Every rule expects the system call number in
  * the accumulator and leaves it there when it does not decide.  An
  * argument is compared on its low 32 bits only: every one checked below
- * is an int or unsigned int to the kernel, which ignores the high half,
- * and both architectures are little-endian (the arch check says so).
+ * is an int or unsigned int to the kernel, which ignores the high half
+ * (mmap's prot is wider, but PROT_EXEC is in the low half), and both
+ * architectures are little-endian (the arch check says so).
  * Rules for the same call are alternatives: the first that matches
  * allows, and a call no rule allows fails with EPERM.
  */

@@ -135,7 +135,8 @@ end_rec() {
 # (its length unique in this script) gave it back and exited 0, and
 # journalled its end
 relay_ok() {
-	[ "$4" = 0 ] || { bad "$1" "relay exit $4: $(tr '\n' '|' <"$T/err.$1")"; return; }
+	[ "$4" = 0 ] ||
+	    { bad "$1" "exit $4: $(tr '\n' '|' <"$T/err.$1")"; return; }
 	[ "$(cat "$3")" = "$2" ] || bad "$1" "relay output '$(cat "$3")'"
 	[ "${5:-}" = nojournal ] || journal_has "$1" "$(end_rec ${#2} 0)"
 }
