@@ -1,21 +1,32 @@
 /*
  * sandbox.c - Landlock and a hand-written seccomp filter (as OpenSSH's
  * sandbox-seccomp-filter.c: no libseccomp dependency for ~40 rules).
- * Every descriptor the relay uses exists before sandbox_enter(): the
- * socket, the client's pipes, and /dev/null, opened when stdout is handed
- * back.  The journal socket is created by libsystemd on first use, so
- * socket() and sendmsg() stay allowed.
+ * The filter allows what the restricted relay was seen to call after
+ * sandbox_enter() (strace: pipes, socket stdio, a file, signals, the
+ * journal record, the error paths), each with its arguments pinned where
+ * the kernel lets a filter see them; the reason for every entry is beside
+ * it.  Every descriptor the relay uses but one exists before: the
+ * socket, the client's stdio, the journal's socket (libsystemd makes it
+ * for the record of the accepted request), and the private pipes of
+ * socket stdio, made by relay_run().  The exception is /dev/null, opened
+ * write-only when stdout is handed back: Landlock alone can say which
+ * file that open reaches, so without Landlock no open is allowed at all.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -39,41 +50,158 @@
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)	/* ABI 5 */
 #define LANDLOCK_ABI1_FS		((1ULL << 13) - 1)
 
-#define ALLOW(nr)							\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),		\
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-#define KILL(nr)							\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),		\
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
+/*
+ * struct landlock_ruleset_attr as of ABI 6: bookworm's headers know only
+ * its first field.  Fields this kernel does not know stay 0, which it
+ * accepts whatever the size passed.
+ */
+struct ruleset_attr {
+	uint64_t	handled_access_fs;
+	uint64_t	handled_access_net;	/* ABI 4 */
+	uint64_t	scoped;			/* ABI 6 */
+};
+/* handled_access_net: TCP bind and connect */
+#define LANDLOCK_NET_TCP	((1ULL << 0) | (1ULL << 1))
+/* scoped: abstract unix sockets and signals of other processes */
+#define LANDLOCK_SCOPE_ALL	((1ULL << 0) | (1ULL << 1))
 
+/*
+ * Filter building blocks.  Every rule expects the system call number in
+ * the accumulator and leaves it there when it does not decide.  An
+ * argument is compared on its low 32 bits only: every one checked below
+ * is an int or unsigned int to the kernel, which ignores the high half
+ * (mmap's prot is wider, but PROT_EXEC is in the low half), and both
+ * architectures are little-endian (the arch check says so).
+ * Rules for the same call are alternatives: the first that matches
+ * allows, and a call no rule allows fails with EPERM.
+ */
+#define LOAD_NR								\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+#define LOAD_ARG(i)							\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,				\
+	    offsetof(struct seccomp_data, args[(i)]))
+#define IS(v, jt, jf)	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (v), (jt), (jf))
+#define RET(v)		BPF_STMT(BPF_RET | BPF_K, (v))
+#define RET_EPERM	RET(SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+
+#define ALLOW(nr)	IS((nr), 0, 1), RET(SECCOMP_RET_ALLOW)
+#define KILL(nr)	IS((nr), 0, 1), RET(SECCOMP_RET_KILL_PROCESS)
+/* nr if argument i is v */
+#define ALLOW_ARG(nr, i, v)						\
+	IS((nr), 0, 4), LOAD_ARG(i), IS((v), 0, 1),			\
+	RET(SECCOMP_RET_ALLOW), LOAD_NR
+/* nr if argument i is v and argument j is w */
+#define ALLOW_ARG2(nr, i, v, j, w)					\
+	IS((nr), 0, 6), LOAD_ARG(i), IS((v), 0, 3), LOAD_ARG(j),	\
+	IS((w), 0, 1), RET(SECCOMP_RET_ALLOW), LOAD_NR
+/* nr if arguments 0, 1 and 2 are u, v and w */
+#define ALLOW_ARG012(nr, u, v, w)					\
+	IS((nr), 0, 8), LOAD_ARG(0), IS((u), 0, 5), LOAD_ARG(1),	\
+	IS((v), 0, 3), LOAD_ARG(2), IS((w), 0, 1),			\
+	RET(SECCOMP_RET_ALLOW), LOAD_NR
+/* nr if argument i has none of bits */
+#define ALLOW_ARG_CLEAR(nr, i, bits)					\
+	IS((nr), 0, 4), LOAD_ARG(i),					\
+	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (bits), 1, 0),		\
+	RET(SECCOMP_RET_ALLOW), LOAD_NR
+
+/*
+ * The allow-list.  What each entry is for; "seen" means strace showed the
+ * restricted relay making that call after the filter was in place.
+ */
 static const struct sock_filter relay_filter[] = {
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SANDBOX_ARCH, 1, 0),
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	IS(SANDBOX_ARCH, 1, 0),
+	RET(SECCOMP_RET_KILL_PROCESS),
+	LOAD_NR,
+	/* running anything else is the escape itself: kill, do not fail */
 	KILL(__NR_execve),
 	KILL(__NR_execveat),
-	/* the relay */
-	ALLOW(__NR_read), ALLOW(__NR_write), ALLOW(__NR_readv),
-	ALLOW(__NR_writev), ALLOW(__NR_splice), ALLOW(__NR_ppoll),
-	ALLOW(__NR_close), ALLOW(__NR_shutdown), ALLOW(__NR_fcntl),
-	ALLOW(__NR_ioctl), ALLOW(__NR_dup3), ALLOW(__NR_openat),
-	ALLOW(__NR_pipe2),
-	ALLOW(__NR_clock_gettime),
+	/* the relay's loop, first: seen on every wake-up */
+	ALLOW(__NR_ppoll),
+	ALLOW(__NR_splice),		/* pipe stdio, and socket stdio's pipes */
+	ALLOW(__NR_read),		/* copy fallback (a file, /dev/null) */
+	ALLOW(__NR_write),		/* copy fallback; messages on stderr */
+	/* stdin EOF: SHUT_WR to the server (and to socket stdout) */
+	ALLOW_ARG(__NR_shutdown, 1, SHUT_WR),
+	ALLOW_ARG(__NR_ioctl, 1, FIONREAD),	/* splice's EAGAIN: input? */
+	/* stdio's flags saved, O_NONBLOCK set and restored; pipe sizes */
+	ALLOW_ARG(__NR_fcntl, 1, F_GETFL),
+	ALLOW_ARG(__NR_fcntl, 1, F_SETFL),
+	ALLOW_ARG(__NR_fcntl, 1, F_SETPIPE_SZ),
+	/* relay_mode_of(): glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH) */
+	ALLOW_ARG(__NR_newfstatat, 3, AT_EMPTY_PATH),
+	ALLOW(__NR_fstat),		/* the same, from a libc that uses it */
+	/* socket stdio: the private pipe of each direction */
+	ALLOW_ARG(__NR_pipe2, 1, O_CLOEXEC | O_NONBLOCK),
+	/* relay_run(): the server socket's SO_SNDBUF */
+	ALLOW_ARG2(__NR_setsockopt, 1, SOL_SOCKET, 2, SO_SNDBUF),
+	/*
+	 * The server's stream ended: /dev/null opened with exactly these
+	 * flags and dup2()ed over stdout.  Which file it is, only Landlock
+	 * can tell (no_open_filter when it is missing).
+	 */
+	ALLOW_ARG(__NR_openat, 2, O_WRONLY | O_CLOEXEC),
 #ifdef __NR_dup2
-	ALLOW(__NR_dup2),
+	ALLOW_ARG(__NR_dup2, 1, STDOUT_FILENO),
 #endif
-	/* the journal, and stdio's and malloc's needs */
-	ALLOW(__NR_socket), ALLOW(__NR_sendmsg), ALLOW(__NR_setsockopt),
-	ALLOW(__NR_getsockopt), ALLOW(__NR_newfstatat), ALLOW(__NR_fstat),
-	ALLOW(__NR_brk), ALLOW(__NR_mmap), ALLOW(__NR_munmap),
-	ALLOW(__NR_mremap), ALLOW(__NR_madvise), ALLOW(__NR_getpid),
-	ALLOW(__NR_gettid), ALLOW(__NR_getrandom),
-	/* signals, and the way out */
-	ALLOW(__NR_rt_sigreturn), ALLOW(__NR_rt_sigprocmask),
-	ALLOW(__NR_restart_syscall), ALLOW(__NR_tgkill),
-	ALLOW(__NR_exit), ALLOW(__NR_exit_group),
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+	ALLOW_ARG2(__NR_dup3, 1, STDOUT_FILENO, 2, 0),	/* aarch64's dup2 */
+	ALLOW(__NR_clock_gettime),	/* pipe shrinking; vDSO-less kernels */
+	ALLOW(__NR_close),
+	/*
+	 * The journal (libsystemd 252's sd_journal_sendv): one sendmsg()
+	 * with MSG_NOSIGNAL to /run/systemd/journal/socket on its own
+	 * unconnected socket, seen.  If no record was sent before the
+	 * filter, it makes that socket first, with exactly these arguments,
+	 * and sizes its buffer.  A record it cannot send (EMSGSIZE,
+	 * ENOBUFS) would go in a memfd: prctl(PR_GET_NAME), which it
+	 * asserts (abort() if refused), then memfd_create(), refused here,
+	 * so the record is dropped.  Our records are at most ~17 KiB
+	 * (log.c), far under any socket buffer.  Residual: with no
+	 * connect() and no other socket type, sendmsg() reaches only the
+	 * unix datagram sockets this user may write to.
+	 */
+	ALLOW_ARG(__NR_sendmsg, 2, MSG_NOSIGNAL),
+	ALLOW_ARG012(__NR_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+	ALLOW_ARG2(__NR_getsockopt, 1, SOL_SOCKET, 2, SO_SNDBUF),
+	ALLOW_ARG2(__NR_setsockopt, 1, SOL_SOCKET, 2, SO_SNDBUFFORCE),
+	ALLOW_ARG(__NR_prctl, 0, PR_GET_NAME),
+	/* signals: signals_pending() every RELAY_SIGNAL_CHECK wake-ups */
+	ALLOW(__NR_rt_sigpending),
+	ALLOW(__NR_rt_sigreturn),	/* return from on_signal() */
+	ALLOW(__NR_restart_syscall),	/* a call resumed after SIGSTOP/CONT */
+	/* abort(), from assert() or _FORTIFY_SOURCE: report, then SIGABRT */
+	ALLOW(__NR_writev),		/* the message on stderr */
+	ALLOW(__NR_rt_sigprocmask),
+	ALLOW(__NR_getpid),
+	ALLOW(__NR_gettid),
+	ALLOW_ARG(__NR_tgkill, 2, SIGABRT),
+	/*
+	 * malloc(): not seen, but libc and libsystemd may allocate on an
+	 * error path, and a refused allocation there would turn a message
+	 * into a crash.  Never executable memory.
+	 */
+	ALLOW(__NR_brk),
+	ALLOW_ARG_CLEAR(__NR_mmap, 2, PROT_EXEC),
+	ALLOW(__NR_munmap),
+	ALLOW(__NR_mremap),
+	ALLOW(__NR_madvise),
+	/* the way out */
+	ALLOW(__NR_exit_group),
+	ALLOW(__NR_exit),
+	RET_EPERM,
+};
+
+/*
+ * Stacked on relay_filter when Landlock is missing: no open at all.  The
+ * relay's /dev/null then fails and it closes stdout instead.  No arch
+ * check: relay_filter kills a foreign one first.
+ */
+static const struct sock_filter no_open_filter[] = {
+	LOAD_NR,
+	IS(__NR_openat, 0, 1),
+	RET_EPERM,
+	RET(SECCOMP_RET_ALLOW),
 };
 
 int
@@ -104,11 +232,15 @@ landlock_rights(int abi)
 	return r;
 }
 
-/* Landlock: no filesystem access but /dev/null.  0 or -errno. */
+/*
+ * Landlock: no filesystem access but /dev/null; from ABI 4 no TCP bind or
+ * connect, from ABI 6 no abstract unix socket and no signal outside this
+ * process.  0 or -errno.
+ */
 static int
 landlock_enter(void)
 {
-	struct landlock_ruleset_attr attr = { 0 };
+	struct ruleset_attr attr = { 0 };
 	struct landlock_path_beneath_attr null = { 0 };
 	int abi, ruleset, r = 0;
 
@@ -117,6 +249,10 @@ landlock_enter(void)
 	if (abi < 0)
 		return -errno;
 	attr.handled_access_fs = landlock_rights(abi);
+	if (abi >= 4)
+		attr.handled_access_net = LANDLOCK_NET_TCP;
+	if (abi >= 6)
+		attr.scoped = LANDLOCK_SCOPE_ALL;
 	ruleset = (int)syscall(__NR_landlock_create_ruleset, &attr,
 	    sizeof(attr), 0);
 	if (ruleset < 0)
@@ -134,13 +270,26 @@ landlock_enter(void)
 	return r;
 }
 
+/* Add a seccomp filter of n instructions.  0 or -errno. */
+static int
+seccomp_add(const struct sock_filter *filter, size_t n)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short)n,
+		.filter = (struct sock_filter *)filter,
+	};
+
+	if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return -errno;
+	return 0;
+}
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
 int
 sandbox_enter(bool *ret_landlock)
 {
-	struct sock_fprog prog = {
-		.len = sizeof(relay_filter) / sizeof(relay_filter[0]),
-		.filter = (struct sock_filter *)relay_filter,
-	};
+	int r;
 
 	*ret_landlock = false;
 	if (!XP_SANDBOX)
@@ -148,7 +297,9 @@ sandbox_enter(bool *ret_landlock)
 	*ret_landlock = landlock_enter() == 0;
 	if (SANDBOX_ARCH == 0)
 		return -ENOSYS;
-	if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-		return -errno;
-	return 0;
+	/* first: should relay_filter then fail, opens stay refused */
+	if (!*ret_landlock &&
+	    (r = seccomp_add(no_open_filter, NELEM(no_open_filter))) < 0)
+		return r;
+	return seccomp_add(relay_filter, NELEM(relay_filter));
 }

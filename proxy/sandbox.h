@@ -28,11 +28,16 @@ int	sandbox_prepare(void);
 
 /*
  * Where the kernel has it, Landlock with every filesystem right handled
- * and only /dev/null allowed (read and write); *ret_landlock says whether
- * it is on.  Then the seccomp filter: the relay's system calls are
- * allowed, execve and execveat kill the process, anything else fails
- * with EPERM.  Returns 0, or -errno if the seccomp filter could not be
- * installed (the caller decides).
+ * and only /dev/null allowed (read and write), TCP bind and connect
+ * handled (ABI 4) and abstract unix sockets and signals scoped (ABI 6);
+ * *ret_landlock says whether it is on.  Then the seccomp filter: the
+ * relay's system calls, with the arguments it passes (sandbox.c lists
+ * them), are allowed, execve and execveat kill the process, anything
+ * else fails with EPERM; without Landlock, every openat fails too (the
+ * relay's /dev/null for stdout included).  The journal works whether
+ * libsystemd made its socket before or makes it after.  Returns 0, or
+ * -errno if the seccomp filter could not be installed (the caller
+ * decides).
  */
 int	sandbox_enter(bool *ret_landlock);
 
