@@ -244,7 +244,7 @@ relay_done(int r, const struct relay_result *res, const char *label,
 	return status;
 }
 
-/* Restricted mode, connected: nothing but relaying from here on. */
+/* Restricted mode, relay set up: nothing but relaying from here on. */
 static void
 confine(void)
 {
@@ -296,9 +296,8 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 		strlcpy(label, l.path, sizeof(label));
 	/* journalled at the end only: loading libsystemd would delay relaying */
 	log_debug("relaying %s to %s", label, l.path);
-	if (o->restricted)
-		confine();
-	r = relay_run(STDIN_FILENO, STDOUT_FILENO, fd, waitmask, &res);
+	r = relay_run(STDIN_FILENO, STDOUT_FILENO, fd, waitmask,
+	    o->restricted ? confine : NULL, &res);
 	close(fd);
 	return relay_done(r, &res, label, l.path, started);
 }

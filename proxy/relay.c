@@ -94,6 +94,7 @@ struct relay {
 	struct stdio_flags	 flags;
 	struct relay_result	*res;
 	int			 sock;
+	int			 null;		/* /dev/null, for stdout's end */
 	int64_t			 next_shrink;	/* when to look for idle pipes */
 };
 
@@ -215,25 +216,18 @@ stdio_restore(struct stdio_flags *f, int i)
 	f->changed[i] = false;
 }
 
-/* The server's stream ended, or the client stopped reading: EOF for it. */
+/*
+ * The server's stream ended, or the client stopped reading: EOF for it.
+ * fd 1 stays valid, on null (opened at set-up; if that failed, it is
+ * closed), so that nothing opened later can land on it.
+ */
 static void
-close_stdout(struct stdio_flags *f, int out)
+close_stdout(struct stdio_flags *f, int out, int null)
 {
-	int null;
-
 	stdio_restore(f, 1);
 	(void)shutdown(out, SHUT_WR);	/* a socket shared with stdin */
-	/*
-	 * Keep fd 1 valid, so that nothing opened later can land on it.
-	 * Read-only: nothing writes to it any more, and the sandbox then
-	 * needs no open for writing.
-	 */
-	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
-		(void)dup2(null, out);
-		close(null);
-	} else {
+	if (null < 0 || dup2(null, out) < 0)
 		close(out);
-	}
 }
 
 /* --- one direction ----------------------------------------------------- */
@@ -258,7 +252,7 @@ direction_close(struct relay *r, struct direction *d)
 	if (d == &r->up)
 		(void)shutdown(r->sock, SHUT_WR);
 	else
-		close_stdout(&r->flags, d->dst);
+		close_stdout(&r->flags, d->dst, r->null);
 }
 
 /*
@@ -424,8 +418,9 @@ static bool
 look_at_src(struct direction *d)
 {
 	struct pollfd p = { d->src, POLLIN, 0 };
+	struct timespec now = { 0, 0 };
 
-	if (poll(&p, 1, 0) <= 0)
+	if (ppoll(&p, 1, &now, NULL) <= 0)
 		return false;
 	if (p.revents & POLLHUP)
 		d->src_hup = true;
@@ -668,14 +663,14 @@ direction_free(struct direction *d)
 
 int
 relay_run(int in, int out, int sock, const sigset_t *waitmask,
-    struct relay_result *ret)
+    void (*confine)(void), struct relay_result *ret)
 {
 	struct relay r = {
 		.up = { .src_end = RELAY_AT_STDIN, .dst_end = RELAY_AT_SOCKET,
 		    .pipe = { -1, -1 } },
 		.down = { .src_end = RELAY_AT_SOCKET, .dst_end = RELAY_AT_STDOUT,
 		    .pipe = { -1, -1 } },
-		.sock = sock, .res = ret,
+		.sock = sock, .res = ret, .null = -1,
 	};
 	int e;
 
@@ -694,12 +689,20 @@ relay_run(int in, int out, int sock, const sigset_t *waitmask,
 	 */
 	(void)setsockopt(sock, SOL_SOCKET, SO_OOBINLINE, &(int){ 1 },
 	    sizeof(int));
+	/*
+	 * Opened now, so that nothing is opened once confined; read-only, as
+	 * nothing writes to it.  Without it stdout is closed instead.
+	 */
+	r.null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if ((e = stdio_setup(&r.flags, in, out)) < 0 ||
 	    (e = direction_open(&r, &r.up, in, sock, in, up_buf)) < 0 ||
-	    (e = direction_open(&r, &r.down, sock, out, out, down_buf)) < 0)
+	    (e = direction_open(&r, &r.down, sock, out, out, down_buf)) < 0) {
 		ret->err_where = RELAY_AT_SETUP;
-	else
+	} else {
+		if (confine != NULL)
+			confine();
 		e = relay_loop(&r, waitmask);
+	}
 	if (e < 0 && e != -EINTR)
 		ret->err = -e;
 	ret->up = r.up.bytes;
@@ -708,5 +711,7 @@ relay_run(int in, int out, int sock, const sigset_t *waitmask,
 	stdio_restore(&r.flags, 1);
 	direction_free(&r.up);
 	direction_free(&r.down);
+	if (r.null >= 0)
+		close(r.null);
 	return e;
 }

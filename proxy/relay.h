@@ -49,8 +49,13 @@ const char	*relay_where_name(enum relay_where w);
  * sees EOF.  Returns 0 (ended normally, including a peer gone), -EINTR
  * (signal: ret->signo) or -errno (I/O error at ret->err_where).  *ret is
  * always written.
+ *
+ * confine, if not NULL, is called once everything the relay needs is
+ * open and set up, before the first byte moves: from then on the relay
+ * opens nothing, creates no pipe and sets no socket option (so that a
+ * sandbox can forbid them).
  */
 int	relay_run(int in, int out, int sock, const sigset_t *waitmask,
-	    struct relay_result *ret);
+	    void (*confine)(void), struct relay_result *ret);
 
 #endif /* RELAY_H */

@@ -5,12 +5,11 @@
  * sandbox_enter() (strace: pipes, socket stdio, a file, signals, the
  * journal record, the error paths), each with its arguments pinned where
  * the kernel lets a filter see them; the reason for every entry is beside
- * it.  Every descriptor the relay uses but one exists before: the
- * socket, the client's stdio, the journal's socket (libsystemd makes it
- * for the record of the accepted request), and the private pipes of
- * socket stdio, made by relay_run().  The exception is /dev/null, opened
- * write-only when stdout is handed back: Landlock alone can say which
- * file that open reaches, so without Landlock no open is allowed at all.
+ * it.  Every descriptor the relay uses exists before: the socket, the
+ * client's stdio, /dev/null and the private pipes of socket stdio (all
+ * made by relay_run() before it calls sandbox_enter() through confine),
+ * and the journal's socket (libsystemd makes it for the record of the
+ * accepted request, or after, as below).  So no file is opened at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +22,6 @@
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -122,26 +120,13 @@ static const struct sock_filter relay_filter[] = {
 	ALLOW(__NR_splice),		/* pipe stdio, and socket stdio's pipes */
 	ALLOW(__NR_read),		/* copy fallback (a file, /dev/null) */
 	ALLOW(__NR_write),		/* copy fallback; messages on stderr */
-	/* stdin EOF: SHUT_WR to the server (and to socket stdout) */
+	/* an input or output ended: SHUT_WR to the server (or socket stdout) */
 	ALLOW_ARG(__NR_shutdown, 1, SHUT_WR),
-	ALLOW_ARG(__NR_ioctl, 1, FIONREAD),	/* splice's EAGAIN: input? */
-	/* stdio's flags saved, O_NONBLOCK set and restored; pipe sizes */
+	/* O_NONBLOCK set (splice refused: read/write) and restored; pipe sizes */
 	ALLOW_ARG(__NR_fcntl, 1, F_GETFL),
 	ALLOW_ARG(__NR_fcntl, 1, F_SETFL),
 	ALLOW_ARG(__NR_fcntl, 1, F_SETPIPE_SZ),
-	/* relay_mode_of(): glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH) */
-	ALLOW_ARG(__NR_newfstatat, 3, AT_EMPTY_PATH),
-	ALLOW(__NR_fstat),		/* the same, from a libc that uses it */
-	/* socket stdio: the private pipe of each direction */
-	ALLOW_ARG(__NR_pipe2, 1, O_CLOEXEC | O_NONBLOCK),
-	/* relay_run(): the server socket's SO_SNDBUF */
-	ALLOW_ARG2(__NR_setsockopt, 1, SOL_SOCKET, 2, SO_SNDBUF),
-	/*
-	 * The server's stream ended: /dev/null opened with exactly these
-	 * flags and dup2()ed over stdout.  Which file it is, only Landlock
-	 * can tell (no_open_filter when it is missing).
-	 */
-	ALLOW_ARG(__NR_openat, 2, O_WRONLY | O_CLOEXEC),
+	/* stdout handed back: the /dev/null opened at set-up, over fd 1 */
 #ifdef __NR_dup2
 	ALLOW_ARG(__NR_dup2, 1, STDOUT_FILENO),
 #endif
@@ -164,6 +149,7 @@ static const struct sock_filter relay_filter[] = {
 	ALLOW_ARG(__NR_sendmsg, 2, MSG_NOSIGNAL),
 	ALLOW_ARG012(__NR_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0),
 	ALLOW_ARG2(__NR_getsockopt, 1, SOL_SOCKET, 2, SO_SNDBUF),
+	ALLOW_ARG2(__NR_setsockopt, 1, SOL_SOCKET, 2, SO_SNDBUF),
 	ALLOW_ARG2(__NR_setsockopt, 1, SOL_SOCKET, 2, SO_SNDBUFFORCE),
 	ALLOW_ARG(__NR_prctl, 0, PR_GET_NAME),
 	/* signals: signals_pending() every RELAY_SIGNAL_CHECK wake-ups */
@@ -190,18 +176,6 @@ static const struct sock_filter relay_filter[] = {
 	ALLOW(__NR_exit_group),
 	ALLOW(__NR_exit),
 	RET_EPERM,
-};
-
-/*
- * Stacked on relay_filter when Landlock is missing: no open at all.  The
- * relay's /dev/null then fails and it closes stdout instead.  No arch
- * check: relay_filter kills a foreign one first.
- */
-static const struct sock_filter no_open_filter[] = {
-	LOAD_NR,
-	IS(__NR_openat, 0, 1),
-	RET_EPERM,
-	RET(SECCOMP_RET_ALLOW),
 };
 
 int
@@ -233,7 +207,7 @@ landlock_rights(int abi)
 }
 
 /*
- * Landlock: no filesystem access but /dev/null; from ABI 4 no TCP bind or
+ * Landlock: no filesystem access at all; from ABI 4 no TCP bind or
  * connect, from ABI 6 no abstract unix socket and no signal outside this
  * process.  0 or -errno.
  */
@@ -241,7 +215,6 @@ static int
 landlock_enter(void)
 {
 	struct ruleset_attr attr = { 0 };
-	struct landlock_path_beneath_attr null = { 0 };
 	int abi, ruleset, r = 0;
 
 	abi = (int)syscall(__NR_landlock_create_ruleset, NULL, 0,
@@ -257,15 +230,8 @@ landlock_enter(void)
 	    sizeof(attr), 0);
 	if (ruleset < 0)
 		return -errno;
-	null.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
-	    LANDLOCK_ACCESS_FS_WRITE_FILE;
-	if ((null.parent_fd = open("/dev/null", O_PATH | O_CLOEXEC)) < 0 ||
-	    syscall(__NR_landlock_add_rule, ruleset,
-	    LANDLOCK_RULE_PATH_BENEATH, &null, 0) < 0 ||
-	    syscall(__NR_landlock_restrict_self, ruleset, 0) < 0)
+	if (syscall(__NR_landlock_restrict_self, ruleset, 0) < 0)
 		r = -errno;
-	if (null.parent_fd >= 0)
-		close(null.parent_fd);
 	close(ruleset);
 	return r;
 }
@@ -289,17 +255,11 @@ seccomp_add(const struct sock_filter *filter, size_t n)
 int
 sandbox_enter(bool *ret_landlock)
 {
-	int r;
-
 	*ret_landlock = false;
 	if (!XP_SANDBOX)
 		return 0;
 	*ret_landlock = landlock_enter() == 0;
 	if (SANDBOX_ARCH == 0)
 		return -ENOSYS;
-	/* first: should relay_filter then fail, opens stay refused */
-	if (!*ret_landlock &&
-	    (r = seccomp_add(no_open_filter, NELEM(no_open_filter))) < 0)
-		return r;
 	return seccomp_add(relay_filter, NELEM(relay_filter));
 }

@@ -28,16 +28,15 @@ int	sandbox_prepare(void);
 
 /*
  * Where the kernel has it, Landlock with every filesystem right handled
- * and only /dev/null allowed (read and write), TCP bind and connect
- * handled (ABI 4) and abstract unix sockets and signals scoped (ABI 6);
- * *ret_landlock says whether it is on.  Then the seccomp filter: the
- * relay's system calls, with the arguments it passes (sandbox.c lists
- * them), are allowed, execve and execveat kill the process, anything
- * else fails with EPERM; without Landlock, every openat fails too (the
- * relay's /dev/null for stdout included).  The journal works whether
- * libsystemd made its socket before or makes it after.  Returns 0, or
- * -errno if the seccomp filter could not be installed (the caller
- * decides).
+ * and none granted, TCP bind and connect handled (ABI 4) and abstract
+ * unix sockets and signals scoped (ABI 6); *ret_landlock says whether it
+ * is on.  Then the seccomp filter: the relay's system calls, with the
+ * arguments it passes (sandbox.c lists them), are allowed, execve and
+ * execveat kill the process, anything else fails with EPERM; no open of
+ * any kind is allowed, Landlock or not (the relay opens what it needs
+ * before, see relay_run()).  The journal works whether libsystemd made
+ * its socket before or makes it after.  Returns 0, or -errno if the
+ * seccomp filter could not be installed (the caller decides).
  */
 int	sandbox_enter(bool *ret_landlock);
 

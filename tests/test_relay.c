@@ -48,7 +48,7 @@ spawn_relay(int in, int out, int sock)
 	if (signals_init(&mask) < 0)
 		_exit(2);
 	fcntl(sock, F_SETFL, O_NONBLOCK);
-	r = relay_run(in, out, sock, &mask, &res);
+	r = relay_run(in, out, sock, &mask, NULL, &res);
 	if (fcntl(in, F_GETFL) != fl_in || (!res.closed_by &&
 	    fcntl(out, F_GETFL) != fl_out))
 		_exit(EXIT_FLAGS);

@@ -27,6 +27,7 @@
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -169,11 +170,11 @@ try_mmap_exec(void)
 }
 
 static int
-try_pipe_blocking(void)
+try_pipe(int flags)
 {
 	int p[2];
 
-	if (pipe2(p, 0) < 0)
+	if (pipe2(p, flags) < 0)
 		return errno;
 	close(p[0]);
 	close(p[1]);
@@ -184,8 +185,9 @@ static void
 run_probes(void)
 {
 	sigset_t set;
+	struct stat st;
 	char buf[8], name[16];
-	int sv[2];
+	int sv[2], n;
 
 	if (exec_only) {
 		execl("/bin/sh", "sh", "-c", "echo escaped >\"$SBX_NEWFILE\"",
@@ -212,9 +214,12 @@ run_probes(void)
 	report("open-creat", try_open(newfile, O_WRONLY | O_CREAT | O_TRUNC));
 	report("open-devnull", try_open("/dev/null", O_WRONLY | O_CLOEXEC));
 	report("ioctl-tcgets", result(ioctl(STDERR_FILENO, TCGETS, buf)));
+	report("ioctl-fionread", result(ioctl(STDIN_FILENO, FIONREAD, &n)));
+	report("fstat", result(fstat(STDIN_FILENO, &st)));
+	report("pipe2-nonblock", try_pipe(O_CLOEXEC | O_NONBLOCK));
 	report("fcntl-dupfd", result_fd(fcntl(STDERR_FILENO, F_DUPFD, 20)));
 	report("dup2-not-stdout", result_fd(dup2(STDERR_FILENO, 21)));
-	report("pipe2-blocking", try_pipe_blocking());
+	report("pipe2-blocking", try_pipe(0));
 	report("mmap-exec", try_mmap_exec());
 	report("tgkill-sigurg", result(real_syscall(__NR_tgkill, getpid(),
 	    gettid(), SIGURG)));
