@@ -187,6 +187,8 @@ connect_picked(const struct context *ctx, const struct proxy_opts *o,
 
 	r = sessions_pick(ctx, l->path, sizeof(l->path), labels,
 	    sizeof(labels));
+	if (signals_caught() != 0)	/* its probes were cut short */
+		return -(128 + signals_caught());
 	if (r == -ENOENT)
 		return -no_session(NULL, EX_UNAVAILABLE,
 		    "cannot find any live servers to connect to");
@@ -196,8 +198,6 @@ connect_picked(const struct context *ctx, const struct proxy_opts *o,
 	if (r < 0)
 		return -no_session(NULL, EX_OSERR, "cannot list sessions: %s",
 		    strerror(-r));
-	if (signals_caught() != 0)
-		return -(128 + signals_caught());
 	if ((r = sockdir_connect_path(l->path, ctx->user.uid,
 	    o->connect_timeout_ms, &p)) >= 0)
 		return r;

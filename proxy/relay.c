@@ -6,11 +6,10 @@
  *
  *	OPEN      moving bytes, waiting for its ends as poll says;
  *	DRAINING  the client stopped reading (up only): what stdin holds
- *	          still goes to the server.  If stdin's writer is gone
- *	          too (POLLHUP), that is everything up to its EOF, waiting
- *	          for the socket as needed; otherwise only what moves
- *	          without waiting for either end, so that a client that
- *	          writes on and never reads cannot keep the session;
+ *	          still goes to the server, but stdin is never waited for,
+ *	          and the socket only while it takes bytes at least every
+ *	          RELAY_DRAIN_MS: a server that stopped reading cannot keep
+ *	          a session whose client is gone;
  *	CLOSED    done, and its output half-closed: SHUT_WR on the socket
  *	          (up), stdout replaced by /dev/null (down).
  *
@@ -65,7 +64,6 @@ struct direction {
 	enum dir_state	 state;
 	bool		 src_ready, dst_ready;	/* as poll said, until refuted */
 	bool		 src_eof;
-	bool		 src_hup;	/* its writer is gone: EOF will come */
 	/* the buffered modes: bytes taken from src, not yet delivered */
 	int		 pipe[2];	/* RELAY_SPLICE_PIPE */
 	char		*buf;		/* RELAY_COPY: RELAY_BUF bytes */
@@ -75,6 +73,7 @@ struct direction {
 	int		 pipe_size;
 	enum pipe_state	 pipe_state;
 	bool		 grow_refused;	/* pipe-user-pages or pipe-max-size */
+	bool		 shrink_busy;	/* it held too much: until it moves */
 	bool		 moved;		/* since the last idle check */
 	uint64_t	 bytes;
 	/* STEP_FAILED: where, and errno */
@@ -87,6 +86,7 @@ struct stdio_flags {
 	int	fd[2];
 	int	saved[2];	/* as we found them */
 	bool	changed[2];	/* O_NONBLOCK added by us */
+	bool	shared;		/* fds 0 and 1 one socket: its flags are one */
 };
 
 struct relay {
@@ -96,6 +96,7 @@ struct relay {
 	int			 sock;
 	int			 null;		/* /dev/null, for stdout's end */
 	int64_t			 next_shrink;	/* when to look for idle pipes */
+	int64_t			 drain_until;	/* DRAINING: the server's grace */
 };
 
 static char up_buf[RELAY_BUF], down_buf[RELAY_BUF];
@@ -146,6 +147,7 @@ note_moved(struct direction *d, size_t n)
 	int size;
 
 	d->moved = true;
+	d->shrink_busy = false;
 	if (d->pipe_state == PIPE_GROWN || d->grow_refused || d->grow_fd < 0 ||
 	    n < (size_t)d->pipe_size / 2)
 		return;
@@ -157,24 +159,38 @@ note_moved(struct direction *d, size_t n)
 	d->pipe_state = PIPE_GROWN;
 }
 
-/* Quiet since the last check: hand the pages back (EBUSY: not yet). */
-static void
-shrink_if_idle(struct direction *d)
+/* Hand a grown pipe's pages back; it may hold too much (EBUSY).  0/-1. */
+static int
+shrink(struct direction *d)
 {
 	int size;
 
-	if (d->pipe_state == PIPE_GROWN && !d->moved &&
-	    (size = fcntl(d->grow_fd, F_SETPIPE_SZ, RELAY_PIPE_DEFAULT)) > 0) {
-		d->pipe_size = size;
-		d->pipe_state = PIPE_IDLE;
-	}
+	if ((size = fcntl(d->grow_fd, F_SETPIPE_SZ, RELAY_PIPE_DEFAULT)) < 0)
+		return -1;
+	d->pipe_size = size;
+	d->pipe_state = PIPE_IDLE;
+	return 0;
+}
+
+/*
+ * Quiet since the last check: shrink.  A pipe that holds too much (a
+ * client not reading) is not tried again until bytes move.
+ */
+static void
+shrink_if_idle(struct direction *d)
+{
+	if (d->pipe_state == PIPE_GROWN && !d->moved && !d->shrink_busy &&
+	    shrink(d) < 0)
+		d->shrink_busy = true;
 	d->moved = false;
 }
 
+/* A grown pipe the idle check should look at. */
 static bool
 has_grown_pipe(const struct direction *d)
 {
-	return d->state != DIR_CLOSED && d->pipe_state == PIPE_GROWN;
+	return d->state != DIR_CLOSED && d->pipe_state == PIPE_GROWN &&
+	    !d->shrink_busy;
 }
 
 /* --- stdio flags ----------------------------------------------------- */
@@ -198,13 +214,17 @@ stdio_nonblock(struct stdio_flags *f, int i)
 static int
 stdio_setup(struct stdio_flags *f, int in, int out)
 {
+	struct stat st[2];
 	int i;
 
 	f->fd[0] = in;
 	f->fd[1] = out;
 	for (i = 0; i < 2; i++)
-		if ((f->saved[i] = fcntl(f->fd[i], F_GETFL)) < 0)
+		if ((f->saved[i] = fcntl(f->fd[i], F_GETFL)) < 0 ||
+		    fstat(f->fd[i], &st[i]) < 0)
 			return -errno;
+	f->shared = S_ISSOCK(st[0].st_mode) && st[0].st_dev == st[1].st_dev &&
+	    st[0].st_ino == st[1].st_ino;
 	return 0;
 }
 
@@ -224,6 +244,13 @@ stdio_restore(struct stdio_flags *f, int i)
 static void
 close_stdout(struct stdio_flags *f, int out, int null)
 {
+	/* stdin still reads the shared socket: restored with stdin, at exit */
+	if (f->shared && !f->changed[0]) {
+		f->changed[0] = f->changed[1];
+		f->saved[0] = f->saved[1];
+	}
+	if (f->shared)
+		f->changed[1] = false;
 	stdio_restore(f, 1);
 	(void)shutdown(out, SHUT_WR);	/* a socket shared with stdin */
 	if (null < 0 || dup2(null, out) < 0)
@@ -247,6 +274,8 @@ direction_close(struct relay *r, struct direction *d)
 		return;
 	d->state = DIR_CLOSED;
 	d->queued = 0;
+	if (d->pipe_state == PIPE_GROWN)
+		(void)shrink(d);	/* best effort: it is handed back */
 	d->grow_fd = -1;
 	d->pipe_state = PIPE_IDLE;
 	if (d == &r->up)
@@ -267,8 +296,10 @@ end_gone(struct relay *r, enum relay_where end, int err)
 	mark_closed(r, end);
 	if (end == RELAY_AT_STDOUT) {
 		direction_close(r, &r->down);
-		if (r->up.state == DIR_OPEN)
+		if (r->up.state == DIR_OPEN) {
 			r->up.state = DIR_DRAINING;
+			r->drain_until = now_ms() + RELAY_DRAIN_MS;
+		}
 	} else if (end == RELAY_AT_STDIN) {
 		direction_close(r, &r->up);
 	} else {
@@ -410,21 +441,14 @@ move(struct direction *d)
 	return d->queued != 0 ? drain(d) : fill(d);
 }
 
-/*
- * Does src hold anything right now?  A zero-timeout poll of it, which
- * also says whether its writer is gone.
- */
+/* Does src hold anything (or EOF) right now?  A zero-timeout ppoll. */
 static bool
-look_at_src(struct direction *d)
+look_at_src(const struct direction *d)
 {
 	struct pollfd p = { d->src, POLLIN, 0 };
 	struct timespec now = { 0, 0 };
 
-	if (ppoll(&p, 1, &now, NULL) <= 0)
-		return false;
-	if (p.revents & POLLHUP)
-		d->src_hup = true;
-	return p.revents != 0;
+	return ppoll(&p, 1, &now, NULL) > 0 && p.revents != 0;
 }
 
 /* Splice refused (EINVAL, ENOSYS): read/write, if nothing moved yet. */
@@ -476,12 +500,10 @@ direction_run(struct relay *r, struct direction *d)
 		}
 		if (s == STEP_FAILED && (e = handle_failure(r, d)) < 0)
 			return e;
+		if (s == STEP_MOVED && d->state == DIR_DRAINING)
+			r->drain_until = now_ms() + RELAY_DRAIN_MS;
 	}
-	if (d->state == DIR_CLOSED)
-		return 0;
-	if (d->state == DIR_DRAINING && !d->dst_ready && !d->src_hup)
-		direction_close(r, d);	/* would wait for the socket */
-	else if (d->queued == 0 && (d->src_eof ||
+	if (d->state != DIR_CLOSED && d->queued == 0 && (d->src_eof ||
 	    (needs_look(d) && !(d->src_ready = look_at_src(d)))))
 		direction_close(r, d);
 	return 0;
@@ -539,8 +561,6 @@ absorb_events(struct relay *r, const struct pollfd pfd[PFD_COUNT])
 
 	if (in != 0)
 		r->up.src_ready = true;		/* data, or EOF to read */
-	if (in & POLLHUP)
-		r->up.src_hup = true;
 	if (sock & (POLLIN | gone))
 		r->down.src_ready = true;
 	if (sock & POLLOUT)
@@ -553,22 +573,38 @@ absorb_events(struct relay *r, const struct pollfd pfd[PFD_COUNT])
 		end_gone(r, RELAY_AT_SOCKET, 0);
 }
 
-/* Nothing to wait for if a direction can move; else the idle check. */
+/*
+ * Nothing to wait for if a direction can move; else until the idle check
+ * or the end of a draining client's grace, whichever comes first.
+ */
 static int
 poll_timeout(struct relay *r)
 {
-	int64_t left;
+	int64_t due = -1, left;
 
 	if (runnable(&r->up) || runnable(&r->down))
 		return 0;
-	if (!has_grown_pipe(&r->up) && !has_grown_pipe(&r->down)) {
+	if (has_grown_pipe(&r->up) || has_grown_pipe(&r->down)) {
+		if (r->next_shrink == 0)
+			r->next_shrink = now_ms() + RELAY_IDLE_SHRINK_MS;
+		due = r->next_shrink;
+	} else {
 		r->next_shrink = 0;
-		return -1;
 	}
-	if (r->next_shrink == 0)
-		r->next_shrink = now_ms() + RELAY_IDLE_SHRINK_MS;
-	left = r->next_shrink - now_ms();
+	if (r->up.state == DIR_DRAINING && (due < 0 || r->drain_until < due))
+		due = r->drain_until;
+	if (due < 0)
+		return -1;
+	left = due - now_ms();
 	return left > 0 ? (int)left : 0;
+}
+
+/* The client is gone and the server took nothing for its grace: end. */
+static void
+end_stalled_drain(struct relay *r)
+{
+	if (r->up.state == DIR_DRAINING && now_ms() >= r->drain_until)
+		direction_close(r, &r->up);
 }
 
 static void
@@ -614,6 +650,7 @@ relay_loop(struct relay *r, const sigset_t *waitmask)
 			r->res->err_where = r->down.fail_end;
 			return e;
 		}
+		end_stalled_drain(r);
 	}
 	return 0;
 }

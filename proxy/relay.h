@@ -14,6 +14,7 @@
 #define RELAY_PIPE_DEFAULT	(64 * 1024)	/* a pipe's default capacity */
 #define RELAY_PIPE_BULK		(1 << 20)	/* while bulk data moves */
 #define RELAY_IDLE_SHRINK_MS	2000	/* idle this long: shrink back */
+#define RELAY_DRAIN_MS		2000	/* client gone: the server's grace */
 #define RELAY_BURST		16	/* calls per direction per wakeup */
 #define RELAY_SOCK_SNDBUF	(1 << 20)	/* asked of the server socket */
 #define RELAY_SIGNAL_CHECK	64	/* wakeups between sigpending() calls */

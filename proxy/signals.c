@@ -38,7 +38,13 @@ signals_init(sigset_t *ret_waitmask)
 	if (sigaction(SIGPIPE, &sa, NULL) < 0)
 		return -errno;
 	sigemptyset(&blocked);
+	/*
+	 * SA_RESTART: a write to stderr while signals are let in is not cut
+	 * short.  What must end at once ends anyway: ppoll(2) and a connect(2)
+	 * with SO_SNDTIMEO are never restarted (signal(7)).
+	 */
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) {
 		if (sigaction(terminating[i], &sa, NULL) < 0)

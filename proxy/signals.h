@@ -28,9 +28,10 @@ int	signals_pending(void);
 
 /*
  * Let the terminating signals in until signals_block(), so that one
- * interrupts a blocking call (connect(2)) with EINTR.  One that arrives
- * just before such a call is only seen when the call returns: check
- * signals_caught() before making it.  Returns 0 or -errno.
+ * interrupts a blocking connect(2) (SO_SNDTIMEO set) with EINTR.  One
+ * that arrives while no such call blocks is only seen at the next check
+ * of signals_caught(): if a connect to a full backlog comes first, that
+ * is after its time-out.  Returns 0 or -errno.
  */
 int	signals_unblock(const sigset_t *waitmask);
 

@@ -459,6 +459,85 @@ test_socket_stdio_last_bytes(void)
 	socket_stdio_last_bytes(1000000);
 }
 
+/* A server that sleeps delay_ms, then reads n pattern bytes to EOF. */
+static pid_t
+spawn_late_reader(int sock, uint64_t n, unsigned int delay_ms)
+{
+	struct exchange x = { -1, sock, SEED_DOWN, SEED_UP, 0, 0, 0, 0 };
+	const int keep[] = { sock };
+	pid_t pid;
+
+	if ((pid = fixture_fork(keep, 1)) != 0)
+		return pid;
+	usleep(delay_ms * 1000);
+	_exit(exchange_run(&x) == 0 && x.read == n && x.bad == 0 ? 0 : 1);
+}
+
+/*
+ * Socket stdio: the client sends 4 MiB and closes while the server does
+ * not read yet (the relay's socket is full when the client goes): the
+ * server, reading within RELAY_DRAIN_MS, still gets all of it.
+ */
+static void
+test_client_gone_server_late(void)
+{
+	int client[2], sv[2], out;
+	pid_t relay, server, writer;
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    client) == 0);
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv) == 0);
+	out = dup(client[0]);
+	relay = spawn_relay(client[0], out, sv[0]);
+	close(client[0]);
+	close(out);
+	close(sv[0]);
+	server = spawn_late_reader(sv[1], 4 * MiB, RELAY_DRAIN_MS / 2);
+	close(sv[1]);
+	if ((writer = fixture_fork(&client[1], 1)) == 0) {
+		send_and_close(client[1], 4 * MiB);
+		_exit(0);
+	}
+	close(client[1]);
+	CU_ASSERT_EQUAL(wait_exit(writer, 30), 0);
+	CU_ASSERT_EQUAL(wait_exit(server, 30), 0);
+	CU_ASSERT_EQUAL(wait_exit(relay, 30), 0);
+}
+
+/*
+ * The client goes (stdin's writer and stdout's reader) while the server
+ * never reads: the relay ends after RELAY_DRAIN_MS, it does not wait for
+ * the server for ever.
+ */
+static void
+test_client_gone_server_stalled(void)
+{
+	struct rig g;
+	pid_t writer;
+	char c;
+
+	rig_open(&g);
+	if ((g.server = fixture_fork(&g.sv[1], 1)) == 0) {
+		(void)!read(g.sv[1], &c, 0);
+		sleep(60);		/* never reads */
+		_exit(0);
+	}
+	close(g.sv[1]);
+	if ((writer = fixture_fork(&g.cin[1], 1)) == 0) {
+		send_and_close(g.cin[1], 1ULL << 40);	/* blocks */
+		_exit(0);
+	}
+	close(g.cin[1]);
+	usleep(500000);
+	close(g.cout[0]);
+	kill(writer, SIGKILL);
+	waitpid(writer, NULL, 0);
+	CU_ASSERT_EQUAL(wait_exit(g.relay, RELAY_DRAIN_MS / 1000 + 10), 0);
+	kill(g.server, SIGKILL);
+	waitpid(g.server, NULL, 0);
+}
+
 /* utime + stime of pid so far, in clock ticks. */
 static long
 cpu_ticks(pid_t pid)
@@ -653,6 +732,10 @@ CU_TestInfo relay_tests[] = {
 	{ "relay: a raw pty as stdout (copy path)", test_pty },
 	{ "relay: socket stdio, peer sends and closes: every byte arrives",
 	    test_socket_stdio_last_bytes },
+	{ "relay: client gone while the server is late: all it sent arrives",
+	    test_client_gone_server_late },
+	{ "relay: client gone, server never reads: the relay ends",
+	    test_client_gone_server_stalled },
 	{ "relay: an urgent byte from the server, inline, no spinning",
 	    test_urgent_byte },
 	{ "relay: server EOF after bulk data, then no wake-ups",
