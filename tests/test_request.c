@@ -177,15 +177,15 @@ test_shapes(void)
 		REFUSE(CHAIN("xpra _proxy \"7\"", "/usr/bin/other _proxy \"7\""), REASON_UNKNOWN_COMMAND),
 		REFUSE(CHAIN("/bin/sh _proxy \"7\"", "/usr/local/bin/xpra _proxy \"7\""), REASON_UNKNOWN_COMMAND),
 		/* P8 */
-		REFUSE("xpra _proxy_start :1", REASON_SUBCOMMAND),
-		REFUSE("xpra _proxy_start_desktop :1", REASON_SUBCOMMAND),
-		REFUSE("xpra _proxy_shadow_start :1", REASON_SUBCOMMAND),
+		REFUSE("xpra _proxy_start :1", REASON_START),
+		REFUSE("xpra _proxy_start_desktop :1", REASON_START),
+		REFUSE("xpra _proxy_shadow_start :1", REASON_START),
 		REFUSE("xpra start :1", REASON_SUBCOMMAND),
 		REFUSE("xpra shell", REASON_SUBCOMMAND),
 		REFUSE("xpra attach :1", REASON_SUBCOMMAND),
 		REFUSE("xpra initenv", REASON_SUBCOMMAND),
 		REFUSE("xpra", REASON_UNKNOWN_COMMAND),
-		REFUSE(CHAIN("xpra _proxy_start \"7\"", "/usr/local/bin/xpra _proxy_start \"7\""), REASON_SUBCOMMAND),
+		REFUSE(CHAIN("xpra _proxy_start \"7\"", "/usr/local/bin/xpra _proxy_start \"7\""), REASON_START),
 	};
 
 	run_cases(t, sizeof(t) / sizeof(t[0]));
