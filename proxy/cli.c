@@ -456,6 +456,8 @@ cli_parse_forced(const char *self, struct proxy_opts *o, char *err,
 	}
 	cli_free(o);
 	cli_init(o);
+	o->restricted = o->login_shell = true;	/* whatever the line says */
+	o->login_command = cmd;
 	o->forced_text = buf;
 	memcpy(o->forced_argv, words, n * sizeof(words[0]));
 	o->forced_argv[n] = NULL;
@@ -469,7 +471,6 @@ cli_parse_forced(const char *self, struct proxy_opts *o, char *err,
 		snprintf(err, errlen, "forced command '%s': %s", cmd, why);
 		return r;
 	}
-	o->restricted = o->login_shell = o->forced = true;
-	o->login_command = cmd;
+	o->restricted = o->forced = true;
 	return 1;
 }
