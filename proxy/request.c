@@ -2,13 +2,16 @@
  * request.c - recognise what an xpra client asked sshd to run, without
  * running anything: a strict tokenizer (a small subset of POSIX quoting,
  * no expansion of any kind), then the exact command shapes xpra clients
- * send (reference/xpra.md §5).  Anything else is refused.
+ * send (reference/xpra.md §5; every shape, with the xpra source line it
+ * comes from, in tests/data/ssh-commands.tsv).  Anything else is refused.
  *
  * Tokens: words, and the three operators the openssh backend's chain
  * uses, ";", ">" and "2>&1".  Every other shell metacharacter outside
  * quotes is refused, as are "$(", "${" and backquotes anywhere.  A "$NAME"
  * outside double quotes is kept as literal text ($XDG_RUNTIME_DIR in a
- * path, $OSTYPE in a probe): nothing is ever expanded.
+ * path, $OSTYPE in a probe), and so is one inside double quotes in a
+ * --socket-dir(s)= word, whose value is never used: nothing is ever
+ * expanded.
  */
 #include <string.h>
 
