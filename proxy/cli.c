@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -74,6 +75,8 @@ cli_free(struct proxy_opts *o)
 	strlist_clear(&o->socket_dirs);
 	strlist_clear(&o->socket_dir);
 	strlist_clear(&o->ignored);
+	free(o->forced_text);
+	o->forced_text = NULL;
 }
 
 int
@@ -323,7 +326,6 @@ parse_command(struct parser *p, bool named_xpra)
 	const char *arg = p->argv[p->i];
 
 	if (strcmp(arg, "_proxy") == 0) {
-		p->o->xpra_argv = true;
 		p->i++;
 		return parse_rest(p, true, true);
 	}
@@ -384,4 +386,95 @@ cli_parse(int argc, char *const argv[], struct proxy_opts *o, char *err,
 		return usage_error(&p, "--restricted takes no arguments: the "
 		    "request comes from SSH_ORIGINAL_COMMAND");
 	return parse_command(&p, named_xpra);
+}
+
+/* What a forced command line may hold: nothing a shell treats specially. */
+static const char forced_chars[] = "abcdefghijklmnopqrstuvwxyz"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._,:=+@%~-";
+
+/*
+ * Split buf in place at blanks into at most n words of forced_chars.
+ * Returns the number of words, or 0 if buf is not such a line.
+ */
+static size_t
+split_forced(char *buf, char **words, size_t n)
+{
+	char *p = buf, *w;
+	size_t i = 0;
+
+	for (w = buf; *w != '\0'; w++)
+		if (*w != ' ' && *w != '\t' && strchr(forced_chars, *w) == NULL)
+			return 0;
+	while ((w = strsep(&p, " \t")) != NULL) {
+		if (*w == '\0')
+			continue;
+		if (i == n)
+			return 0;
+		words[i++] = w;
+	}
+	return i;
+}
+
+/* Does w name this program: basename xpra-proxy, or exactly self? */
+static bool
+names_us(const char *w, const char *self)
+{
+	const char *base = strrchr(w, '/');
+
+	base = base != NULL ? base + 1 : w;
+	return strcmp(base, "xpra-proxy") == 0 ||
+	    (self != NULL && strcmp(w, self) == 0);
+}
+
+/* Are words 1..n-1 all options, none of them -c or --? */
+static bool
+only_options(char *const *words, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (words[i][0] != '-' || words[i][1] == '\0' ||
+		    strcmp(words[i], "-c") == 0 || strcmp(words[i], "--") == 0)
+			return false;
+	return true;
+}
+
+int
+cli_parse_forced(const char *self, struct proxy_opts *o, char *err,
+    size_t errlen)
+{
+	const char *cmd = o->login_command;
+	char *buf, *words[CLI_FORCED_WORDS], why[CLI_ERR_MAX];
+	size_t n;
+	int r;
+
+	if (cmd == NULL || strlen(cmd) > CLI_FORCED_MAX)
+		return 0;
+	if ((buf = strdup(cmd)) == NULL)
+		return -ENOMEM;
+	n = split_forced(buf, words, CLI_FORCED_WORDS);
+	if (n == 0 || words[0][0] == '-' || !names_us(words[0], self) ||
+	    !only_options(words, n)) {
+		free(buf);
+		return 0;
+	}
+	cli_free(o);
+	cli_init(o);
+	o->restricted = o->login_shell = true;	/* whatever the line says */
+	o->login_command = cmd;
+	o->forced_text = buf;
+	memcpy(o->forced_argv, words, n * sizeof(words[0]));
+	o->forced_argv[n] = NULL;
+	why[0] = '\0';
+	if ((r = cli_parse((int)n, o->forced_argv, o, why, sizeof(why))) >= 0 &&
+	    o->command != CMD_RELAY) {
+		snprintf(why, sizeof(why), "--help and --version do not apply");
+		r = -EINVAL;
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "forced command '%s': %s", cmd, why);
+		return r;
+	}
+	o->restricted = o->forced = true;
+	return 1;
 }

@@ -16,6 +16,8 @@
 #define CLI_WAIT_MS		10000	/* --wait default */
 #define AGENT_UUID_LEN		64	/* hex digits of SSH_AGENT_UUID */
 #define CLI_ALLOW_MAX		32	/* displays in --allow-display */
+#define CLI_FORCED_WORDS	32	/* words of a forced command line */
+#define CLI_FORCED_MAX		1024	/* bytes of a forced command line */
 
 enum proxy_command {
 	CMD_RELAY,		/* [DISPLAY] or _proxy [DISPLAY] */
@@ -33,7 +35,6 @@ struct allowed_display {
 
 struct proxy_opts {
 	enum proxy_command	 command;
-	bool			 xpra_argv;	/* the _proxy form */
 	struct display		 display;	/* DISPLAY_NONE: pick */
 	const char		*display_arg;	/* as given, or NULL */
 	struct strlist		 socket_dirs;	/* --socket-dirs, accumulated */
@@ -48,6 +49,9 @@ struct proxy_opts {
 	bool			 restricted;	/* --restricted, -c, login shell */
 	bool			 login_shell;	/* run as a login shell */
 	const char		*login_command;	/* -c COMMAND, or NULL */
+	bool			 forced;	/* COMMAND was our own line */
+	char			*forced_text;	/* its words (owned) */
+	char			*forced_argv[CLI_FORCED_WORDS + 1];
 	struct allowed_display	 allowed[CLI_ALLOW_MAX]; /* --allow-display */
 	size_t			 n_allowed;
 };
@@ -71,6 +75,24 @@ void	cli_init(struct proxy_opts *o);
  */
 int	cli_parse(int argc, char *const argv[], struct proxy_opts *o,
 	    char *err, size_t errlen);
+
+/*
+ * As a login shell run with "-c COMMAND" (cli_parse() set login_command):
+ * is COMMAND the administrator's xpra-proxy command line, a ForceCommand
+ * or authorized_keys command= that sshd runs through the login shell?  It
+ * is when COMMAND, split at blanks (no quoting, no expansion: bytes of
+ * [A-Za-z0-9/._,:=+@%~-] and blanks only, at most CLI_FORCED_WORDS words
+ * and CLI_FORCED_MAX bytes), is a first word whose basename is
+ * "xpra-proxy" or which is exactly self (/proc/self/exe, or NULL), then
+ * only options ("-x", "--x", "--x=v"; never "-c" or "--").  Then o is
+ * parsed again from those words as xpra-proxy's own argv and set
+ * restricted, login_shell and forced: the request is
+ * SSH_ORIGINAL_COMMAND, never COMMAND.  Returns 1 so, 0 when COMMAND is
+ * not such a line (it is the client's request; o unchanged), -EINVAL with
+ * a one-line reason in err (a bad option, --help, --version), or -ENOMEM.
+ */
+int	cli_parse_forced(const char *self, struct proxy_opts *o, char *err,
+	    size_t errlen);
 
 /* Free the lists of o.  NULL-safe. */
 void	cli_free(struct proxy_opts *o);

@@ -315,19 +315,37 @@ refuse(struct log_fields *f, enum request_reason why)
 	return EX_NOPERM;
 }
 
-/* Answer a paramiko probe at once, as a POSIX shell would. */
-static int
-answer_probe(struct log_fields *f, const struct request *req)
+/*
+ * This program's path, from /proc/self/exe ("(deleted)" suffix dropped:
+ * the package was upgraded while we run), in buf; NULL if unknown.
+ */
+static const char *
+self_path(char *buf, size_t len)
 {
-	char self[PATH_MAX];
-	const char *path = req->probe_arg;
-	ssize_t n;
+	static const char deleted[] = " (deleted)";
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	size_t k = sizeof(deleted) - 1;
 
-	if (path[0] != '/') {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		self[n > 0 ? n : 0] = '\0';
-		path = n > 0 ? self : "/usr/bin/xpra-proxy";
-	}
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	if ((size_t)n > k && strcmp(buf + n - k, deleted) == 0)
+		buf[n - k] = '\0';
+	return buf;
+}
+
+/*
+ * Answer a paramiko probe at once, as a POSIX shell would.  A relative X
+ * is answered with self (request_parse_self() accepts that path back).
+ */
+static int
+answer_probe(struct log_fields *f, const struct request *req,
+    const char *self)
+{
+	const char *path = req->probe_arg;
+
+	if (path[0] != '/')
+		path = self != NULL ? self : "/usr/bin/xpra-proxy";
 	f->exit_status = EX_OK;
 	log_event(LOG_INFO, LOG_ID_REQUEST_PROBE, f, "answered a probe");
 	if (req->probe == PROBE_FIND)
@@ -373,28 +391,34 @@ context_failed(int r)
 	return EX_OSERR;
 }
 
-/* ForceCommand, command= or login shell: the request is hostile. */
+/*
+ * ForceCommand, command= or login shell: the request is hostile.  It is
+ * SSH_ORIGINAL_COMMAND, or a login shell's -c COMMAND unless that was our
+ * own forced command line (cli_parse_forced()).
+ */
 static int
 run_restricted(const struct proxy_opts *o, const sigset_t *waitmask)
 {
-	const char *cmd = o->login_shell ? o->login_command :
+	const char *cmd = o->login_shell && !o->forced ? o->login_command :
 	    getenv("SSH_ORIGINAL_COMMAND");
 	struct log_fields f = LOG_FIELDS_INIT;
-	char label[SOCKDIR_LABEL_MAX] = "";
+	char label[SOCKDIR_LABEL_MAX] = "", buf[PATH_MAX];
+	const char *self = self_path(buf, sizeof(buf));
 	struct context ctx;
 	struct request req;
 	int r, status;
 
 	f.request = cmd;
 	f.ssh_connection = getenv("SSH_CONNECTION");
-	f.mode = o->login_shell ? "login-shell" : "restricted";
+	f.mode = o->forced ? "login-shell-forced" : o->login_shell ?
+	    "login-shell" : "restricted";
 	if (cmd == NULL)
 		return refuse(&f, REASON_NO_COMMAND);
-	request_parse(cmd, &req);
+	request_parse_self(cmd, self, &req);
 	if (req.kind == REQUEST_REFUSE)
 		return refuse(&f, req.reason);
 	if (req.kind == REQUEST_PROBE)
-		return answer_probe(&f, &req);
+		return answer_probe(&f, &req, self);
 	if (!is_allowed(o, &req.display))
 		return refuse(&f, REASON_NOT_ALLOWED);
 	(void)display_label(&req.display, label, sizeof(label));
@@ -503,16 +527,22 @@ int
 main(int argc, char *argv[])
 {
 	struct proxy_opts o;
-	char err[CLI_ERR_MAX];
+	char err[CLI_ERR_MAX], self[PATH_MAX];
 	int r, status;
 
 	if (sanitise_stdio() < 0)
 		return EX_OSERR;
 	closefrom(STDERR_FILENO + 1);
 	cli_init(&o);
-	if ((r = cli_parse(argc, argv, &o, err, sizeof(err))) < 0) {
+	if ((r = cli_parse(argc, argv, &o, err, sizeof(err))) >= 0 &&
+	    o.login_command != NULL)
+		r = cli_parse_forced(self_path(self, sizeof(self)), &o, err,
+		    sizeof(err));
+	if (r < 0) {
+		/* a forced command line's error: one line, the ssh user sees it */
 		fprintf(stderr, "xpra-proxy: %s\n%s", r == -ENOMEM ?
-		    "out of memory" : err, "try 'xpra-proxy --help'\n");
+		    "out of memory" : err, o.forced_text != NULL ? "" :
+		    "try 'xpra-proxy --help'\n");
 		status = r == -ENOMEM ? EX_OSERR : EX_USAGE;
 	} else {
 		log_init((enum log_level)o.verbosity);

@@ -2,13 +2,16 @@
  * request.c - recognise what an xpra client asked sshd to run, without
  * running anything: a strict tokenizer (a small subset of POSIX quoting,
  * no expansion of any kind), then the exact command shapes xpra clients
- * send (reference/xpra.md §5).  Anything else is refused.
+ * send (reference/xpra.md §5; every shape, with the xpra source line it
+ * comes from, in tests/data/ssh-commands.tsv).  Anything else is refused.
  *
  * Tokens: words, and the three operators the openssh backend's chain
  * uses, ";", ">" and "2>&1".  Every other shell metacharacter outside
  * quotes is refused, as are "$(", "${" and backquotes anywhere.  A "$NAME"
  * outside double quotes is kept as literal text ($XDG_RUNTIME_DIR in a
- * path, $OSTYPE in a probe): nothing is ever expanded.
+ * path, $OSTYPE in a probe), and so is one inside double quotes in a
+ * --socket-dir(s)= word, whose value is never used: nothing is ever
+ * expanded.
  */
 #include <string.h>
 
@@ -35,6 +38,7 @@ struct lexer {
 	size_t		 len;
 	bool		 quoted;
 	bool		 bracket;	/* an unquoted '[' or ']' in it */
+	bool		 expands;	/* a "$NAME" in double quotes in it */
 };
 
 static const char *const reason_names[REASON_COUNT] = {
@@ -52,6 +56,7 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_TOO_DEEP] = "too-deep",
 	[REASON_NO_COMMAND] = "no-command",
 	[REASON_NOT_ALLOWED] = "display-not-allowed",
+	[REASON_START] = "server-start",
 };
 
 const char *
@@ -110,7 +115,10 @@ lex_single(struct lexer *lx)
 	return REASON_NONE;
 }
 
-/* "...": \" \\ \$ \` escape; $ and ` would expand: refused. */
+/*
+ * "...": \" \\ \$ \` escape; ` and every $ but "$NAME" would expand:
+ * refused.  "$NAME" is kept as text and marks the word (see lex_word).
+ */
 static enum request_reason
 lex_double(struct lexer *lx)
 {
@@ -121,8 +129,10 @@ lex_double(struct lexer *lx)
 		c = *lx->s;
 		if (c == '\0')
 			return REASON_QUOTING;
-		if (c == '$' || c == '`')
+		if (c == '`' || (c == '$' && !is_name_start(lx->s[1])))
 			return REASON_SHELL_SYNTAX;
+		if (c == '$')
+			lx->expands = true;
 		if (c == '\\' && lx->s[1] != '\0' && strchr("\"\\$`", lx->s[1]))
 			c = *++lx->s;
 		if ((r = put(lx, c)) != REASON_NONE)
@@ -181,6 +191,18 @@ operator_len(const char *s)
 	return 0;
 }
 
+/*
+ * --socket-dir=... or --socket-dirs=...: a value the client sends and that
+ * is never used, so the only words that may hold a double-quoted "$NAME"
+ * (xpra master's paramiko backend sends "--socket-dirs=/run/user/$UID/xpra").
+ */
+static bool
+is_socket_dir_option(const char *s)
+{
+	return strncmp(s, "--socket-dir=", 13) == 0 ||
+	    strncmp(s, "--socket-dirs=", 14) == 0;
+}
+
 /* One word, up to a blank, an operator or the end. */
 static enum request_reason
 lex_word(struct lexer *lx)
@@ -190,7 +212,7 @@ lex_word(struct lexer *lx)
 
 	lx->out = w->text + w->used;
 	lx->len = 0;
-	lx->quoted = lx->bracket = false;
+	lx->quoted = lx->bracket = lx->expands = false;
 	while (r == REASON_NONE && *lx->s != '\0' && !is_blank(*lx->s) &&
 	    *lx->s != ';' && *lx->s != '>') {
 		if (*lx->s == '\'')
@@ -206,6 +228,8 @@ lex_word(struct lexer *lx)
 	if (lx->bracket && (lx->len != 1 || lx->quoted))
 		return REASON_SHELL_SYNTAX;
 	lx->out[lx->len] = '\0';
+	if (lx->expands && !is_socket_dir_option(lx->out))
+		return REASON_SHELL_SYNTAX;
 	w->used += lx->len + 1;
 	return add_word(w, lx->out, false, lx->quoted);
 }
@@ -215,7 +239,7 @@ static enum request_reason
 tokenize(const char *s, struct words *w)
 {
 	static const char *const ops[] = { ";", ">", "2>&1" };
-	struct lexer lx = { s, w, NULL, 0, false, false };
+	struct lexer lx = { s, w, NULL, 0, false, false, false };
 	enum request_reason r = REASON_NONE;
 	size_t n;
 
@@ -238,10 +262,15 @@ tokenize(const char *s, struct words *w)
 
 /* --- matching ----------------------------------------------------------- */
 
-/* A cursor over words. */
+#define UUID_MAX	128	/* xpra master's MAX_UUID_LENGTH */
+#define UUID_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+			"0123456789-_."
+
+/* A cursor over words; self: the path probes answer with, or NULL. */
 struct cursor {
 	const struct words	*w;
 	size_t			 i;
+	const char		*self;
 };
 
 static const char *
@@ -276,10 +305,12 @@ take_word(struct cursor *c)
 
 /*
  * A program xpra clients run: xpra, xpra-proxy, run-xpra..., by a path of
- * plain characters ($ and ~ for $XDG_RUNTIME_DIR/... and ~/.xpra/...).
+ * plain characters ($ and ~ for $XDG_RUNTIME_DIR/... and ~/.xpra/...); or
+ * exactly self, the absolute path a probe was answered with (paramiko
+ * clients run what "command -v xpra" printed, whatever its file name).
  */
 static bool
-is_xpra_program(const char *s)
+is_xpra_program(const char *s, const char *self)
 {
 	static const char *const names[] = {
 		"xpra", "xpra-proxy", "run-xpra", "Xpra_cmd.exe",
@@ -289,6 +320,8 @@ is_xpra_program(const char *s)
 	const char *base = strrchr(s, '/');
 	size_t i;
 
+	if (self != NULL && self[0] == '/' && strcmp(s, self) == 0)
+		return true;
 	if (s[0] == '-' || strspn(s, path_chars) != strlen(s))
 		return false;
 	base = base != NULL ? base + 1 : s;
@@ -303,6 +336,21 @@ is_hex_uuid(const char *s)
 {
 	return strlen(s) == AGENT_UUID_LEN &&
 	    strspn(s, "0123456789abcdefABCDEF") == AGENT_UUID_LEN;
+}
+
+/*
+ * An agent uuid as xpra master's valid_uuid() takes it: 1 to UUID_MAX of
+ * [A-Za-z0-9._-], no leading dot, no "..", not "agent" or "agent.default".
+ * Clients send a sha256 hex digest, or the user's XPRA_USER_UUID.
+ */
+static bool
+is_agent_uuid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= UUID_MAX && strspn(s, UUID_CHARS) == n &&
+	    s[0] != '.' && strstr(s, "..") == NULL &&
+	    strcmp(s, "agent") != 0 && strcmp(s, "agent.default") != 0;
 }
 
 /* A display exactly ":N", "N" or "wayland-N". */
@@ -323,32 +371,36 @@ parse_display(const char *s, struct display *ret)
 	return REASON_NONE;
 }
 
-/* One argument after "_proxy". */
+/*
+ * One argument after "_proxy".  An agent uuid is kept when it is the hex
+ * digest; any other well-formed one is accepted and ignored.
+ */
 static enum request_reason
 parse_proxy_arg(const char *a, struct request *r, bool *have_display)
 {
 	static const char env[] = "--env=SSH_AGENT_UUID=";
+	const char *uuid = a + sizeof(env) - 1;
 
-	if (strncmp(a, "--socket-dir=", 13) == 0 ||
-	    strncmp(a, "--socket-dirs=", 14) == 0)
+	if (is_socket_dir_option(a))
 		return REASON_NONE;	/* the client never picks a directory */
-	if (strncmp(a, env, sizeof(env) - 1) == 0 &&
-	    is_hex_uuid(a + sizeof(env) - 1)) {
-		strlcpy(r->agent_uuid, a + sizeof(env) - 1,
-		    sizeof(r->agent_uuid));
+	if (strncmp(a, env, sizeof(env) - 1) == 0 && is_agent_uuid(uuid)) {
+		if (is_hex_uuid(uuid))
+			strlcpy(r->agent_uuid, uuid, sizeof(r->agent_uuid));
 		return REASON_NONE;
 	}
 	if (a[0] == '-')
 		return REASON_OPTION;
 	if (*have_display)
-		return REASON_DISPLAY;	/* more than one */
+		return REASON_DISPLAY;	/* more than one: vnc://..., a name */
 	*have_display = true;
 	return parse_display(a, &r->display);
 }
 
 /*
  * "<program> _proxy [args]" up to the end or a ";" (left unconsumed).
- * Fills r's display and uuid.
+ * Fills r's display and uuid.  Every other "_proxy_*" (_proxy_start,
+ * _proxy_start_desktop, _proxy_shadow_start, _proxy_run...) starts a
+ * server or runs a command: REASON_START.
  */
 static enum request_reason
 parse_proxy_command(struct cursor *c, struct request *r)
@@ -359,6 +411,8 @@ parse_proxy_command(struct cursor *c, struct request *r)
 
 	if ((sub = take_word(c)) == NULL)
 		return REASON_UNKNOWN_COMMAND;
+	if (strncmp(sub, "_proxy_", 7) == 0)
+		return REASON_START;
 	if (strcmp(sub, "_proxy") != 0)
 		return REASON_SUBCOMMAND;
 	r->display.kind = DISPLAY_NONE;
@@ -381,7 +435,7 @@ parse_found_test(struct cursor *c)
 	} else if (!accept_kw(c, "which") && !accept_kw(c, "type")) {
 		return NULL;
 	}
-	if ((x = take_word(c)) == NULL || !is_xpra_program(x))
+	if ((x = take_word(c)) == NULL || !is_xpra_program(x, c->self))
 		return NULL;
 	if (!accept_kw(c, ">") || (sink = take_word(c)) == NULL ||
 	    strcmp(sink, "/dev/null") != 0 || !accept_kw(c, "2>&1"))
@@ -420,22 +474,36 @@ parse_branch(struct cursor *c, const char *tested, struct request *r)
 
 	if (!accept_kw(c, "then") || (p = take_word(c)) == NULL)
 		return REASON_UNKNOWN_COMMAND;
-	if (strcmp(p, tested) != 0 || !is_xpra_program(p))
+	if (strcmp(p, tested) != 0 || !is_xpra_program(p, c->self))
 		return REASON_UNKNOWN_COMMAND;
 	if ((why = parse_proxy_command(c, r)) != REASON_NONE)
 		return why;
 	return accept_kw(c, ";") ? REASON_NONE : REASON_UNKNOWN_COMMAND;
 }
 
+/* The chain's end: [else echo WORD; exit 1;] fi, and nothing after. */
+static bool
+parse_chain_end(struct cursor *c)
+{
+	if (accept_kw(c, "else") && (!accept_kw(c, "echo") ||
+	    take_word(c) == NULL || !accept_kw(c, ";") ||
+	    !accept_kw(c, "exit") || !accept_kw(c, "1") ||
+	    !accept_kw(c, ";")))
+		return false;
+	return accept_kw(c, "fi") && peek(c) == NULL;
+}
+
 /*
  * The openssh backend's body: [xpra initenv ;] if C; then X _proxy ...;
- * [elif C; then X _proxy ...;]... else echo "..."; exit 1; fi
- * Every branch must ask for the same display (and agent uuid).
+ * [elif C; then X _proxy ...;]... [else echo "..."; exit 1;] fi
+ * (xpra's clients always send the else; xpra's own ssh server also takes
+ * a chain without it).  Every branch must ask for the same display (and
+ * agent uuid).
  */
 static enum request_reason
-parse_chain(const struct words *w, struct request *r)
+parse_chain(const struct words *w, const char *self, struct request *r)
 {
-	struct cursor c = { w, 0 };
+	struct cursor c = { w, 0, self };
 	enum request_reason why;
 	struct request branch;
 	const char *tested;
@@ -458,53 +526,60 @@ parse_chain(const struct words *w, struct request *r)
 		memcpy(r->agent_uuid, branch.agent_uuid, sizeof(r->agent_uuid));
 		first = false;
 	} while (accept_kw(&c, "elif"));
-	if (!accept_kw(&c, "else") || !accept_kw(&c, "echo") ||
-	    take_word(&c) == NULL || !accept_kw(&c, ";") ||
-	    !accept_kw(&c, "exit") || !accept_kw(&c, "1") ||
-	    !accept_kw(&c, ";") || !accept_kw(&c, "fi") || peek(&c) != NULL)
-		return REASON_UNKNOWN_COMMAND;
-	return REASON_NONE;
+	return parse_chain_end(&c) ? REASON_NONE : REASON_UNKNOWN_COMMAND;
 }
 
-/* A paramiko probe, or PROBE_NONE. */
-static enum request_probe
-parse_probe(const struct words *w, struct request *r)
+/* Does w start like the chain: "if", or "xpra initenv ;"? */
+static bool
+is_chain(const struct words *w)
 {
-	const char *cmd = w->v[0].s, *x = w->n > 1 ? w->v[w->n - 1].s : "";
+	struct cursor c = { w, 0, NULL };
+
+	return accept_kw(&c, "if") || (accept_kw(&c, "xpra") &&
+	    accept_kw(&c, "initenv") && accept_kw(&c, ";"));
+}
+
+/* A paramiko probe of the first n words of w, or PROBE_NONE. */
+static enum request_probe
+parse_probe(const struct words *w, size_t n, const char *self,
+    struct request *r)
+{
+	const char *cmd = w->v[0].s, *x = n > 1 ? w->v[n - 1].s : "";
 
 	if (w->v[0].quoted)
 		return PROBE_NONE;
-	if (strcmp(cmd, "command") == 0 && w->n == 1)
+	if (strcmp(cmd, "command") == 0 && n == 1)
 		return PROBE_COMMAND;
-	if (strcmp(cmd, "echo") == 0 && w->n == 2)
+	if (strcmp(cmd, "echo") == 0 && n == 2)
 		return strcmp(x, "%OS%") == 0 ? PROBE_ECHO_OS :
 		    strcmp(x, "$OSTYPE") == 0 ? PROBE_ECHO_OSTYPE : PROBE_NONE;
-	if (!is_xpra_program(x))
+	if (!is_xpra_program(x, self))
 		return PROBE_NONE;
 	strlcpy(r->probe_arg, x, sizeof(r->probe_arg));
-	if (strcmp(cmd, "command") == 0 && w->n == 3 &&
+	if (strcmp(cmd, "command") == 0 && n == 3 &&
 	    strcmp(w->v[1].s, "-v") == 0)
 		return PROBE_FIND;
-	if (strcmp(cmd, "which") == 0 && w->n == 2)
+	if (strcmp(cmd, "which") == 0 && n == 2)
 		return PROBE_FIND;
-	if (strcmp(cmd, "type") == 0 && w->n == 2)
+	if (strcmp(cmd, "type") == 0 && n == 2)
 		return PROBE_TYPE;
 	return PROBE_NONE;
 }
 
+/* Any operator among the first n words of w? */
 static bool
-has_operator(const struct words *w)
+has_operator(const struct words *w, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < w->n; i++)
+	for (i = 0; i < n; i++)
 		if (w->v[i].op)
 			return true;
 	return false;
 }
 
 static enum request_reason parse_words(const struct words *w, int depth,
-		    struct request *r);
+		    const char *self, struct request *r);
 
 /*
  * "sh -c BODY": BODY may be quoted once more per nested ssh hop (xpra's
@@ -513,7 +588,8 @@ static enum request_reason parse_words(const struct words *w, int depth,
  * is run here either: it only widens which quoting is recognised.
  */
 static enum request_reason
-parse_sh_body(const char *body, int depth, struct request *r)
+parse_sh_body(const char *body, int depth, const char *self,
+    struct request *r)
 {
 	struct words inner;
 	enum request_reason why;
@@ -523,31 +599,47 @@ parse_sh_body(const char *body, int depth, struct request *r)
 	if ((why = tokenize(body, &inner)) != REASON_NONE)
 		return why;
 	if (inner.n == 1 && !inner.v[0].op && inner.v[0].quoted)
-		return parse_sh_body(inner.v[0].s, depth + 1, r);
+		return parse_sh_body(inner.v[0].s, depth + 1, self, r);
 	if (inner.n >= 1 && !inner.v[0].quoted &&
 	    strcmp(inner.v[0].s, "sh") == 0)
-		return parse_words(&inner, depth + 1, r);
+		return parse_words(&inner, depth + 1, self, r);
 	r->kind = REQUEST_RELAY;
-	return parse_chain(&inner, r);
+	return parse_chain(&inner, self, r);
 }
 
+/*
+ * One level of words: sh -c BODY; the chain as one quoted word or
+ * unwrapped (both taken by xpra's own ssh server); a probe; or
+ * "<program> _proxy ...".  A probe or a _proxy command may end with one
+ * ";", as a shell allows (xpra's ssh server strips it from "_proxy;").
+ */
 static enum request_reason
-parse_words(const struct words *w, int depth, struct request *r)
+parse_words(const struct words *w, int depth, const char *self,
+    struct request *r)
 {
-	struct cursor c = { w, 0 };
+	struct cursor c = { w, 0, self };
+	size_t n = w->n;
 
-	if (w->n == 0)
+	if (n == 0)
 		return REASON_EMPTY;
-	if (w->n == 3 && accept_kw(&c, "sh") && accept_kw(&c, "-c") &&
+	if (n == 3 && accept_kw(&c, "sh") && accept_kw(&c, "-c") &&
 	    !w->v[2].op)
-		return parse_sh_body(w->v[2].s, depth, r);
-	if (has_operator(w))
+		return parse_sh_body(w->v[2].s, depth, self, r);
+	if (n == 1 && w->v[0].quoted)
+		return parse_sh_body(w->v[0].s, depth, self, r);
+	if (is_chain(w)) {
+		r->kind = REQUEST_RELAY;
+		return parse_chain(w, self, r);
+	}
+	if (n > 1 && w->v[n - 1].op && strcmp(w->v[n - 1].s, ";") == 0)
+		n--;
+	if (has_operator(w, n))
 		return REASON_SHELL_SYNTAX;
-	if ((r->probe = parse_probe(w, r)) != PROBE_NONE) {
+	if ((r->probe = parse_probe(w, n, self, r)) != PROBE_NONE) {
 		r->kind = REQUEST_PROBE;
 		return REASON_NONE;
 	}
-	if (!is_xpra_program(w->v[0].s))
+	if (!is_xpra_program(w->v[0].s, self))
 		return REASON_UNKNOWN_COMMAND;
 	c.i = 1;
 	r->kind = REQUEST_RELAY;
@@ -555,7 +647,7 @@ parse_words(const struct words *w, int depth, struct request *r)
 }
 
 void
-request_parse(const char *cmd, struct request *ret)
+request_parse_self(const char *cmd, const char *self, struct request *ret)
 {
 	struct request r;
 	struct words w;
@@ -568,7 +660,7 @@ request_parse(const char *cmd, struct request *ret)
 	else if (!bytes_ok(cmd))
 		why = REASON_BAD_BYTE;
 	else if ((why = tokenize(cmd, &w)) == REASON_NONE)
-		why = parse_words(&w, 0, &r);
+		why = parse_words(&w, 0, self, &r);
 	if (why != REASON_NONE) {
 		memset(&r, 0, sizeof(r));
 		r.kind = REQUEST_REFUSE;
@@ -576,4 +668,10 @@ request_parse(const char *cmd, struct request *ret)
 		r.reason = why;
 	}
 	*ret = r;
+}
+
+void
+request_parse(const char *cmd, struct request *ret)
+{
+	request_parse_self(cmd, NULL, ret);
 }

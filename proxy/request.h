@@ -48,6 +48,7 @@ enum request_reason {
 	REASON_TOO_DEEP,	/* sh -c nested deeper than REQUEST_DEPTH_MAX */
 	REASON_NO_COMMAND,	/* no command at all: a shell or login request */
 	REASON_NOT_ALLOWED,	/* a display the admin did not allow */
+	REASON_START,		/* _proxy_start...: would start a server */
 	REASON_COUNT,
 };
 
@@ -63,9 +64,15 @@ struct request {
 /*
  * Decide what cmd asks for.  Always fills *ret (kind, and reason when
  * refused); never fails otherwise.  request_parse() itself never gives
- * REASON_NO_COMMAND or REASON_NOT_ALLOWED: those are the caller's.  A relayed display is DISPLAY_NUMBER or
- * DISPLAY_WAYLAND only, written exactly ":N", "N" or "wayland-N".
+ * REASON_NO_COMMAND or REASON_NOT_ALLOWED: those are the caller's.  A
+ * relayed display is DISPLAY_NUMBER or DISPLAY_WAYLAND only, written
+ * exactly ":N", "N" or "wayland-N".  self, if not NULL, is the absolute
+ * path the caller answers "command -v xpra" with: that exact path is
+ * also accepted as the program (paramiko clients run what the probe
+ * printed).  request_parse() is request_parse_self() with self NULL.
  */
+void	request_parse_self(const char *cmd, const char *self,
+	    struct request *ret);
 void	request_parse(const char *cmd, struct request *ret);
 
 /* A stable lower-case name for a reason ("shell-syntax"), for logs. */

@@ -136,7 +136,6 @@ test_cli_values(void)
 	CU_ASSERT_EQUAL(strlen(o.agent_uuid), 64);
 	CU_ASSERT_EQUAL(o.display.kind, DISPLAY_NUMBER);
 	CU_ASSERT_EQUAL(o.display.number, 9);
-	CU_ASSERT(o.xpra_argv);
 	cli_free(&o);
 	CU_ASSERT_EQUAL(cli_parse_seconds("0", &ms), 0);
 	CU_ASSERT_EQUAL(ms, 0);
@@ -147,10 +146,112 @@ test_cli_values(void)
 	CU_ASSERT_EQUAL(cli_parse_seconds("1.", &ms), -EINVAL);
 }
 
+struct forced_case {
+	const char	*command;	/* -c COMMAND */
+	const char	*self;		/* /proc/self/exe, or NULL */
+	int		 ret;		/* of cli_parse_forced() */
+	size_t		 n_allowed;
+	const char	*dirs;		/* socket_dirs joined by ':', or NULL */
+};
+
+/* login shell + ForceCommand/command=: -c COMMAND is ours or the client's */
+static void
+test_cli_forced(void)
+{
+	static const struct forced_case t[] = {
+		{ "/usr/bin/xpra-proxy --restricted", NULL, 1 },
+		{ "/usr/bin/xpra-proxy --restricted --allow-display=100,101",
+		    NULL, 1, 2 },
+		{ "xpra-proxy --restricted --socket-dirs=/srv/x:~/.xpra", NULL, 1,
+		    0, "/srv/x:~/.xpra" },
+		{ "\t /usr/local/bin/xpra-proxy  -v\t--wait=2 ", NULL, 1 },
+		{ "/usr/bin/xpra-proxy", NULL, 1 },
+		{ "/opt/x/proxy-bin --restricted", "/opt/x/proxy-bin", 1 },
+		/* the client's request, not a line of ours */
+		{ "/opt/x/proxy-bin --restricted", NULL, 0 },
+		{ "/opt/x/proxy-bin --restricted", "/opt/x/proxy", 0 },
+		{ "xpra _proxy :100", NULL, 0 },
+		{ "/usr/bin/xpra-proxy _proxy :100", NULL, 0 },
+		{ "/usr/bin/xpra-proxy :100", NULL, 0 },
+		{ "/usr/bin/xpra-proxy --restricted :100", NULL, 0 },
+		{ "/usr/bin/xpra-proxy --socket-dir /d", NULL, 0 },
+		{ "\"/usr/bin/xpra-proxy\" --restricted", NULL, 0 },
+		{ "/usr/bin/xpra-proxy '--restricted'", NULL, 0 },
+		{ "/usr/bin/xpra-proxy --restricted; id", NULL, 0 },
+		{ "/usr/bin/xpra-proxy --restricted && id", NULL, 0 },
+		{ "/usr/bin/xpra-proxy --socket-dirs=$HOME", NULL, 0 },
+		{ "/usr/bin/xpra-proxy --socket-dirs=`id`", NULL, 0 },
+		{ "/usr/bin/xpra-proxy --restricted\n--bogus", NULL, 0 },
+		{ "/usr/bin/xpra-proxy -c --restricted", NULL, 0 },
+		{ "/usr/bin/xpra-proxy -- --restricted", NULL, 0 },
+		{ "/usr/bin/xpra-proxy -", NULL, 0 },
+		{ "-xpra-proxy --restricted", NULL, 0 },
+		{ "/usr/bin/xpra-proxyx --restricted", NULL, 0 },
+		{ "sh -c 'xpra _proxy'", NULL, 0 },
+		{ "", NULL, 0 },
+		{ "xpra-proxy -v -v -v -v -v -v -v -v -v -v -v -v -v -v -v -v -v -v "
+		    "-v -v -v -v -v -v -v -v -v -v -v -v -v -v", NULL, 0 },
+		/* ours, but wrong: a usage error for the administrator */
+		{ "/usr/bin/xpra-proxy --restricted --bogus", NULL, -EINVAL },
+		{ "/usr/bin/xpra-proxy --allow-display=x", NULL, -EINVAL },
+		{ "/usr/bin/xpra-proxy --version", NULL, -EINVAL },
+		{ "/usr/bin/xpra-proxy --help", NULL, -EINVAL },
+	};
+	struct proxy_opts o;
+	char err[CLI_ERR_MAX], buf[512];
+	const char *argv[4];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		argv[0] = "-xpra-proxy";
+		argv[1] = "-c";
+		argv[2] = t[i].command;
+		argv[3] = NULL;
+		cli_init(&o);
+		CU_ASSERT_EQUAL_FATAL(cli_parse(3, (char *const *)argv, &o,
+		    err, sizeof(err)), 0);
+		CU_ASSERT_PTR_EQUAL(o.login_command, t[i].command);
+		r = cli_parse_forced(t[i].self, &o, err, sizeof(err));
+		CU_ASSERT_EQUAL(r, t[i].ret);
+		if (r != t[i].ret)
+			fprintf(stderr, "\n  case %zu \"%s\": %d (%s)\n", i,
+			    t[i].command, r, r < 0 ? err : "");
+		/* restricted in every case; forced only for a line of ours */
+		CU_ASSERT(o.restricted && o.login_shell);
+		CU_ASSERT_EQUAL(o.forced, r == 1);
+		CU_ASSERT_PTR_EQUAL(o.login_command, t[i].command);
+		if (r < 0)
+			CU_ASSERT(err[0] != '\0');
+		if (r == 1) {
+			CU_ASSERT_EQUAL(o.command, CMD_RELAY);
+			CU_ASSERT_EQUAL(o.display.kind, DISPLAY_NONE);
+			CU_ASSERT_EQUAL(o.n_allowed, t[i].n_allowed);
+			join(&o.socket_dirs, buf, sizeof(buf));
+			CU_ASSERT_STRING_EQUAL(buf, t[i].dirs ? t[i].dirs : "");
+		}
+		cli_free(&o);
+	}
+	/* not a login shell: nothing to look at */
+	argv[0] = "xpra-proxy";
+	argv[1] = "--restricted";
+	argv[2] = NULL;
+	cli_init(&o);
+	CU_ASSERT_EQUAL(cli_parse(2, (char *const *)argv, &o, err,
+	    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cli_parse_forced("/usr/bin/xpra-proxy", &o, err,
+	    sizeof(err)), 0);
+	CU_ASSERT(!o.forced && !o.login_shell);
+	cli_free(&o);
+}
+
 CU_TestInfo cli_tests[] = {
 	{ "cli_parse: own argv and xpra's _proxy argv, accepted and refused",
 	    test_cli_table },
 	{ "cli_parse: values of --wait, --connect-timeout, --env, -q",
 	    test_cli_values },
+	{ "cli_parse_forced: a login shell's -c naming xpra-proxy with "
+	    "options only is the admin's line, anything else the client's",
+	    test_cli_forced },
 	CU_TEST_INFO_NULL,
 };

@@ -31,18 +31,23 @@ split_tabs(char *line, char **f, size_t n)
 	return i;
 }
 
+/*
+ * Every row: the kind (accept, probe, refuse), the display of an accepted
+ * one, and the reason of a refusal when the row names one (column 6).
+ */
 static void
 test_client_vectors(void)
 {
-	char line[16384], *f[5], label[64];
+	char line[16384], *f[6], label[64];
 	struct request r;
 	int rows = 0;
+	size_t nf;
 	FILE *fp;
 
 	fp = fopen(TSV, "r");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (line[0] == '#' || split_tabs(line, f, 5) < 4)
+		if (line[0] == '#' || (nf = split_tabs(line, f, 6)) < 4)
 			continue;
 		rows++;
 		request_parse(f[3], &r);
@@ -50,6 +55,13 @@ test_client_vectors(void)
 		if (strcmp(kind_name(r.kind), f[1]) != 0)
 			fprintf(stderr, "\n  %s: %s (%s)\n", f[0],
 			    kind_name(r.kind), request_reason_name(r.reason));
+		if (r.kind == REQUEST_REFUSE && nf == 6 && f[5][0] != '\0') {
+			CU_ASSERT_STRING_EQUAL(request_reason_name(r.reason),
+			    f[5]);
+			if (strcmp(request_reason_name(r.reason), f[5]) != 0)
+				fprintf(stderr, "\n  %s: %s, want %s\n", f[0],
+				    request_reason_name(r.reason), f[5]);
+		}
 		if (r.kind != REQUEST_RELAY)
 			continue;
 		label[0] = '\0';
@@ -58,7 +70,7 @@ test_client_vectors(void)
 		CU_ASSERT_STRING_EQUAL(label, f[2]);
 	}
 	fclose(fp);
-	CU_ASSERT(rows >= 28);
+	CU_ASSERT(rows >= 50);
 }
 
 struct req_case {
@@ -177,15 +189,15 @@ test_shapes(void)
 		REFUSE(CHAIN("xpra _proxy \"7\"", "/usr/bin/other _proxy \"7\""), REASON_UNKNOWN_COMMAND),
 		REFUSE(CHAIN("/bin/sh _proxy \"7\"", "/usr/local/bin/xpra _proxy \"7\""), REASON_UNKNOWN_COMMAND),
 		/* P8 */
-		REFUSE("xpra _proxy_start :1", REASON_SUBCOMMAND),
-		REFUSE("xpra _proxy_start_desktop :1", REASON_SUBCOMMAND),
-		REFUSE("xpra _proxy_shadow_start :1", REASON_SUBCOMMAND),
+		REFUSE("xpra _proxy_start :1", REASON_START),
+		REFUSE("xpra _proxy_start_desktop :1", REASON_START),
+		REFUSE("xpra _proxy_shadow_start :1", REASON_START),
 		REFUSE("xpra start :1", REASON_SUBCOMMAND),
 		REFUSE("xpra shell", REASON_SUBCOMMAND),
 		REFUSE("xpra attach :1", REASON_SUBCOMMAND),
 		REFUSE("xpra initenv", REASON_SUBCOMMAND),
 		REFUSE("xpra", REASON_UNKNOWN_COMMAND),
-		REFUSE(CHAIN("xpra _proxy_start \"7\"", "/usr/local/bin/xpra _proxy_start \"7\""), REASON_SUBCOMMAND),
+		REFUSE(CHAIN("xpra _proxy_start \"7\"", "/usr/local/bin/xpra _proxy_start \"7\""), REASON_START),
 	};
 
 	run_cases(t, sizeof(t) / sizeof(t[0]));
@@ -343,6 +355,116 @@ test_nesting(void)
 	CU_ASSERT_EQUAL(r.kind, REQUEST_REFUSE);
 }
 
+/*
+ * What real clients send that older parsers refused (tsv rows carry the
+ * sources): $NAME in a double-quoted --socket-dir(s), any uuid xpra takes,
+ * the chain without else, unwrapped or one quoted word, a trailing ";",
+ * and _proxy_* server starts with a reason of their own.
+ */
+static void
+test_client_shapes(void)
+{
+	static const struct req_case t[] = {
+		ACCEPT("\"/usr/bin/xpra\" \"_proxy\" \"--socket-dirs=/run/user/$UID/xpra\" \"100\"", 100),
+		ACCEPT("\"xpra\" \"_proxy\" \"--socket-dir=$XDG_RUNTIME_DIR/xpra\" \"7\"", 7),
+		ACCEPT("xpra _proxy \"--socket-dirs=a$B\" 7", 7),
+		REFUSE("xpra _proxy \"--socket-dir=${HOME}\" 7", REASON_SHELL_SYNTAX),
+		REFUSE("xpra _proxy \"--socket-dir=$1\" 7", REASON_SHELL_SYNTAX),
+		REFUSE("xpra _proxy \"--socket-dir=`id`\" 7", REASON_SHELL_SYNTAX),
+		REFUSE("xpra _proxy \"--socket-dirx=$HOME\" 7", REASON_SHELL_SYNTAX),
+		REFUSE("\"$HOME/xpra\" _proxy 7", REASON_SHELL_SYNTAX),
+		REFUSE("xpra _proxy \"$UID\"", REASON_SHELL_SYNTAX),
+		ACCEPT("xpra _proxy 7 --env=SSH_AGENT_UUID=a", 7),
+		ACCEPT("xpra _proxy 7 --env=SSH_AGENT_UUID=A-b_c.d", 7),
+		REFUSE("xpra _proxy 7 --env=SSH_AGENT_UUID=", REASON_OPTION),
+		REFUSE("xpra _proxy 7 --env=SSH_AGENT_UUID=.x", REASON_OPTION),
+		REFUSE("xpra _proxy 7 --env=SSH_AGENT_UUID=a..b", REASON_OPTION),
+		REFUSE("xpra _proxy 7 --env=SSH_AGENT_UUID=agent.default", REASON_OPTION),
+		REFUSE("xpra _proxy 7 --env=SSH_AGENT_UUID=a/b", REASON_OPTION),
+		REFUSE("xpra _proxy 7 '--env=SSH_AGENT_UUID=a b'", REASON_OPTION),
+		REFUSE("xpra _proxy 7 --env=SSH_AGENT_UUID=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", REASON_OPTION),
+		ACCEPT("xpra _proxy 7 --env=SSH_AGENT_UUID=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 7),
+		/* the chain: no else, unwrapped, one quoted word */
+		ACCEPT("sh -c 'if [ -x /usr/bin/xpra ]; then /usr/bin/xpra _proxy 7;fi'", 7),
+		ACCEPT("sh -c 'if which \"xpra\" > /dev/null 2>&1; then xpra _proxy 7;elif [ -x /usr/local/bin/xpra ]; then /usr/local/bin/xpra _proxy 7; fi'", 7),
+		ACCEPT("if [ -x /usr/bin/xpra ]; then /usr/bin/xpra _proxy 7;fi", 7),
+		ACCEPT("xpra initenv; if [ -x /usr/bin/xpra ]; then /usr/bin/xpra _proxy 7;fi", 7),
+		ACCEPT("'if [ -x /usr/bin/xpra ]; then /usr/bin/xpra _proxy 7;fi'", 7),
+		REFUSE("if [ -x /usr/bin/xpra ]; then /usr/bin/xpra _proxy 7;fi; id", REASON_UNKNOWN_COMMAND),
+		REFUSE("if [ -x /usr/bin/xpra ]; then /usr/bin/xpra _proxy 7;else id; fi", REASON_UNKNOWN_COMMAND),
+		REFUSE("if [ -x /usr/bin/xpra ]; then /usr/bin/xpra _proxy 7;", REASON_UNKNOWN_COMMAND),
+		REFUSE("if [ -x /usr/bin/xpra ]; then /usr/bin/xpra _proxy 7 fi", REASON_DISPLAY),
+		REFUSE("'xpra _proxy 7'", REASON_UNKNOWN_COMMAND),
+		REFUSE("'id'", REASON_UNKNOWN_COMMAND),
+		REFUSE("xpra initenv; id", REASON_UNKNOWN_COMMAND),
+		/* one trailing ";" */
+		ACCEPT("xpra _proxy;", -1),
+		ACCEPT("\"/usr/bin/xpra\" \"_proxy\" \"7\";", 7),
+		PROBE("command -v xpra;", PROBE_FIND),
+		REFUSE("xpra _proxy 7;;", REASON_SHELL_SYNTAX),
+		REFUSE("xpra _proxy 7 ; ;", REASON_SHELL_SYNTAX),
+		REFUSE(";", REASON_SHELL_SYNTAX),
+		/* server starts and _proxy_run: their own reason, in every form */
+		REFUSE("\"/usr/bin/xpra\" \"_proxy_start\" \":107\" \"--start=xterm\"", REASON_START),
+		REFUSE("\"/usr/bin/xpra\" \"_proxy_start_desktop\" \":107\"", REASON_START),
+		REFUSE("\"/usr/bin/xpra\" \"_proxy_start_monitor\" \":107\"", REASON_START),
+		REFUSE("\"/usr/bin/xpra\" \"_proxy_shadow_start\" \":0,1024x768\"", REASON_START),
+		REFUSE("\"/usr/bin/xpra\" \"_proxy_run\" \"100\" \"--backend=x11\" \"xterm\"", REASON_START),
+		REFUSE("sh -c 'if [ -x /usr/bin/xpra ]; then /usr/bin/xpra _proxy_run \"100\" \"xterm\";fi'", REASON_START),
+		REFUSE("xpra _proxyx 1", REASON_SUBCOMMAND),
+		/* vnc+ssh and session names are not display numbers */
+		REFUSE("xpra _proxy \"10\" \"vnc://localhost:5910/\"", REASON_DISPLAY),
+		REFUSE("xpra _proxy my-session", REASON_DISPLAY),
+		REFUSE("xpra _proxy 100abc", REASON_DISPLAY),
+	};
+
+	run_cases(t, sizeof(t) / sizeof(t[0]));
+}
+
+/* Parse cmd with request_parse_self(cmd, self): its kind and reason. */
+static void
+parse_self(const char *cmd, const char *self, enum request_kind kind,
+    enum request_reason why)
+{
+	struct request r;
+
+	request_parse_self(cmd, self, &r);
+	CU_ASSERT_EQUAL(r.kind, kind);
+	if (kind == REQUEST_REFUSE)
+		CU_ASSERT_EQUAL(r.reason, why);
+	if (r.kind != kind)
+		fprintf(stderr, "\n  \"%s\" (self %s): %s %s\n", cmd,
+		    self ? self : "NULL", kind_name(r.kind),
+		    request_reason_name(r.reason));
+}
+
+/*
+ * The path "command -v xpra" is answered with is accepted back as the
+ * program (a 6.5.3 paramiko client runs exactly that), in every form; no
+ * other path with that file name, and nothing when self is unknown.
+ */
+static void
+test_self_path(void)
+{
+	static const char self[] = "/tmp/xpra-proxy-under-test";
+
+	parse_self("\"/tmp/xpra-proxy-under-test\" \"_proxy\" \"106\" \"--env=SSH_AGENT_UUID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"", self, REQUEST_RELAY, REASON_NONE);
+	parse_self("/tmp/xpra-proxy-under-test _proxy", self, REQUEST_RELAY, REASON_NONE);
+	parse_self("sh -c 'if [ -x /tmp/xpra-proxy-under-test ]; then /tmp/xpra-proxy-under-test _proxy \"106\";else echo \"no xpra command found\"; exit 1; fi'", self, REQUEST_RELAY, REASON_NONE);
+	parse_self("command -v /tmp/xpra-proxy-under-test", self, REQUEST_PROBE, REASON_NONE);
+	parse_self("\"/tmp/xpra-proxy-under-test\" \"_proxy\" \"106\"", NULL, REQUEST_REFUSE, REASON_UNKNOWN_COMMAND);
+	parse_self("\"/tmp/xpra-proxy-under-test\" \"_proxy\" \"106\"", "/usr/bin/xpra-proxy", REQUEST_REFUSE, REASON_UNKNOWN_COMMAND);
+	parse_self("\"/tmp/xpra-proxy-under-tes\" \"_proxy\" \"106\"", self, REQUEST_REFUSE, REASON_UNKNOWN_COMMAND);
+	parse_self("\"/tmp/xpra-proxy-under-test/\" \"_proxy\" \"106\"", self, REQUEST_REFUSE, REASON_UNKNOWN_COMMAND);
+	parse_self("\"/other/xpra-proxy-under-test\" \"_proxy\" \"106\"", self, REQUEST_REFUSE, REASON_UNKNOWN_COMMAND);
+	parse_self("\"/tmp/xpra-proxy-under-test\" \"_proxy_start\" \"106\"", self, REQUEST_REFUSE, REASON_START);
+	parse_self("/tmp/xpra-proxy-under-test _proxy 106; id", self, REQUEST_REFUSE, REASON_SHELL_SYNTAX);
+	/* a relative self is never matched */
+	parse_self("xpra-proxy-under-test _proxy 106", "xpra-proxy-under-test", REQUEST_REFUSE, REASON_UNKNOWN_COMMAND);
+	/* the names already accepted still are */
+	parse_self("\"/usr/bin/xpra\" \"_proxy\" \"106\"", self, REQUEST_RELAY, REASON_NONE);
+}
+
 /* P16-P17 are the caller's (argv, --allow-display): see t-restricted-*. */
 static void
 test_reason_names(void)
@@ -353,6 +475,8 @@ test_reason_names(void)
 		CU_ASSERT_PTR_NOT_NULL(request_reason_name(i));
 	CU_ASSERT_STRING_EQUAL(request_reason_name(REASON_MISMATCH),
 	    "branch-mismatch");
+	CU_ASSERT_STRING_EQUAL(request_reason_name(REASON_START),
+	    "server-start");
 	CU_ASSERT_STRING_EQUAL(request_reason_name(REASON_COUNT), "unknown");
 }
 
@@ -368,6 +492,11 @@ CU_TestInfo request_tests[] = {
 	{ "request_parse: P13-P14 quoting and bytes", test_quoting_and_bytes },
 	{ "request_parse: P15 size caps, refused not truncated", test_limits },
 	{ "request_parse: P15 nesting", test_nesting },
+	{ "request_parse: client shapes from xpra's sources (uuid, $NAME in "
+	    "--socket-dirs, chain forms, trailing ;, server starts)",
+	    test_client_shapes },
+	{ "request_parse_self: the probe's answer is accepted back",
+	    test_self_path },
 	{ "request_reason_name: every reason has a name", test_reason_names },
 	CU_TEST_INFO_NULL,
 };

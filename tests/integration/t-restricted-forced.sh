@@ -1,0 +1,216 @@
+#!/bin/bash
+# t-restricted-forced: xpra-proxy as the login shell of an account that
+# also has a forced command naming xpra-proxy (the man page's recommended
+# shell for a ForceCommand account), and the probe's own path accepted
+# back, through a real OpenSSH sshd on 127.0.0.1:
+#   (a) forcecmd  login shell xpra-proxy + the shipped recipe's
+#		  `ForceCommand xpra-proxy --restricted` (path substituted):
+#		  sshd runs `xpra-proxy -c 'xpra-proxy --restricted'`
+#   (b) keyopt    login shell xpra-proxy + the shipped authorized_keys
+#		  example's pinned line, `restrict,command="xpra-proxy
+#		  --restricted --allow-display=100"`: the option must apply
+#   (c) renamed   login shell /bin/sh + ForceCommand of a copy NOT named
+#		  xpra-proxy (xpx-under-test --restricted): `command -v xpra`
+#		  answers that path and a 6.5.3 paramiko client sends it back,
+#		  `"<path>" "_proxy" "100" "--env=SSH_AGENT_UUID=..."`
+#   (d) self	  login shell = that renamed copy + ForceCommand naming it:
+#		  the forced line is recognised by /proc/self/exe
+# For (a) and (b): every row of tests/data/ssh-commands.tsv sent by
+# `ssh -T` gives what the row says (tests/lib/restricted.sh rcase_run:
+# accept relays 1 MiB each way byte-exact to the right display, probes
+# answer as a shell would, refusals exit 77 with one `xpra-proxy: refused`
+# line and nothing connected); `ssh -T host` with no command is refused
+# with the no-command reason; the paramiko sequences of 3.1, 4.4 and
+# 6.5.3 (probes, then what `command -v` printed) relay.  (b) also refuses
+# :101 (display-not-allowed) and serves a request without a display with
+# :100 while :101 is live too.  Both: a client that sends xpra-proxy's
+# own command line (`<path> --restricted --socket-dirs=/tmp`) gets it
+# parsed as a request, never as options: refused.
+# (c) and (d): the 6.5.3 paramiko sequence relays; the renamed path of
+# another directory is refused (unknown-command).
+# XPX_FORCED_WAYS (default "a b c d") runs only the ways named.
+#
+# Run: sudo TOP=$PWD XPRA_PROXY=$PWD/xpra-proxy bash tests/integration/t-restricted-forced.sh
+. "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/sshd.sh"
+. "$TOP/tests/lib/xpra.sh"
+. "$TOP/tests/lib/restricted.sh"
+
+UA=xpxff	# (a) login shell + ForceCommand
+UB=xpxfk	# (b) login shell + command= with --allow-display=100
+UR=xpxfr	# (c) /bin/sh + ForceCommand of a renamed copy
+US=xpxfs	# (d) the renamed copy as shell + ForceCommand naming it
+KEYS_EXAMPLE=$TOP/packaging/authorized_keys.example
+PARAMIKO_EXEC=$TOP/tests/lib/paramiko_exec.py
+UUID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+
+need_user_runs
+$PY -c 'import paramiko' 2>/dev/null || skip "no python3-paramiko"
+tmp_setup
+for u in $UA $UB $UR $US; do ensure_user "$u"; done
+install_proxy_copy
+# the renamed copy: the real binary (argv[0] and /proc/self/exe matter)
+RENAMED=$T/bin/xpx-under-test
+cp "$XPRA_PROXY_ARGV0" "$RENAMED" && chmod 755 "$RENAMED" || fail "cp $RENAMED"
+
+for u in $UA $UB; do
+	usermod -s "$PROXY_COPY_ARGV0" "$u" || fail "usermod -s $PROXY_COPY_ARGV0 $u"
+	xpx_at_exit "usermod -s /bin/sh $u"
+done
+usermod -s /bin/sh "$UR" || fail "usermod -s /bin/sh $UR"
+usermod -s "$RENAMED" "$US" || fail "usermod -s $RENAMED $US"
+xpx_at_exit "usermod -s /bin/sh $US"
+
+recipe_lines "Match User $UA"
+recipe_a=("${RECIPE_LINES[@]}")
+PROXY_COPY=$RENAMED recipe_lines "Match User $UR,$US"
+recipe_r=("${RECIPE_LINES[@]}")
+say "recipe (a): $(printf '%s; ' "${recipe_a[@]}")"
+say "recipe (c)(d): $(printf '%s; ' "${recipe_r[@]}")"
+
+SSHD_NO_LOGIN_CHECK=1 sshd_start "$UA $UB $UR $US" \
+    "${recipe_a[@]}" "${recipe_r[@]}"
+
+# (b): the example's pinned line, path replaced
+keyopts=$(grep -v '^#' "$KEYS_EXAMPLE" |
+    grep -m1 'command="/usr/bin/xpra-proxy --restricted --allow-display=100"' |
+    sed -e 's/ ssh-[a-z0-9-]* .*$//' -e "s|/usr/bin/xpra-proxy|$PROXY_COPY|")
+case $keyopts in
+*restrict*command=*allow-display=100*) ;;
+*) fail "$KEYS_EXAMPLE: no 'restrict,command=\"/usr/bin/xpra-proxy --restricted --allow-display=100\"' line (got '$keyopts')";;
+esac
+SSHD_KEY_OPTIONS=$keyopts sshd_install_key "$UB"
+say "$UB's key options: $keyopts"
+
+# ---- runners (COMMAND last)
+run_ssh() {	# run_ssh USER [SSH-OPTION...] COMMAND
+	local u=$1 cmd=${*: -1}
+	timeout 30 "${ssh_cmd[@]}" "${@:2:$#-2}" "$u@127.0.0.1" "$cmd"
+}
+run_no_command() {	# run_no_command USER IGNORED: a shell request
+	timeout 30 "${ssh_cmd[@]}" -T "$1@127.0.0.1"
+}
+# run_paramiko USER SEQUENCE FINAL: every probe exits 0 with a shell's
+# answer, nothing on stderr; returns the final command's exit status
+run_paramiko() {
+	local u=$1 seq=$2 final=$3 rep probes=() args=() p i st secs perr rc
+	case $seq in
+	31)	probes=('which $XDG_RUNTIME_DIR/xpra/run-xpra' 'which xpra');;
+	44|65)	probes=('echo %OS%' 'echo $OSTYPE' 'command' 'command -v xpra');;
+	esac
+	for p in "${probes[@]}"; do args+=(--probe "$p"); done
+	rep=$T/paramiko-$u-$seq
+	timeout 120 $PY "$PARAMIKO_EXEC" --port "$SSHD_PORT" --user "$u" \
+	    --key "$SSH_KEY" --known-hosts "$SSH_KNOWN_HOSTS" "${args[@]}" \
+	    --final "$final" --in /dev/stdin --out /dev/stdout \
+	    --report "$rep.json"
+	rc=$?
+	[ "$rc" = 0 ] || { echo "paramiko_exec: exit $rc: $(cat "$rep.json")" >&2; return 100; }
+	$PY - "$rep" <<'EOF' >"$rep.status" || return 101
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1] + ".json")]
+for i, r in enumerate(recs):
+    if "stdout" in r:
+        open("%s.%d.out" % (sys.argv[1], i), "w").write(r["stdout"])
+    print(i, r["status"], r["secs"], json.dumps(r["stderr"]), json.dumps(r["cmd"]))
+EOF
+	i=0
+	for p in "${probes[@]}"; do
+		read -r _ st secs perr _ < <(sed -n "$((i + 1))p" "$rep.status")
+		[ "$st" = 0 ] || { echo "probe '$p': exit $st, stderr $perr" >&2; return 102; }
+		[ "$perr" = '""' ] || { echo "probe '$p': stderr $perr" >&2; return 103; }
+		why=$(rcase_probe_ok "$p" "$rep.$i.out") ||
+		    { echo "probe '$p' answered '$(cat "$rep.$i.out")': $why" >&2; return 104; }
+		i=$((i + 1))
+	done
+	read -r _ st secs perr sent < <(sed -n "$((i + 1))p" "$rep.status")
+	PARAMIKO_SENT=$sent
+	[ "$perr" = '""' ] || printf 'final command stderr: %s\n' "$perr" >&2
+	return "${st/None/99}"
+}
+# final command of each paramiko sequence ({last}: what command -v printed)
+paramiko_final() {
+	case $1 in
+	31)	echo 'xpra "_proxy" ":100"';;
+	44)	echo '"{last}" "_proxy" ":100"';;
+	65)	echo "\"{last}\" \"_proxy\" \"100\" \"--env=SSH_AGENT_UUID=$UUID\"";;
+	esac
+}
+paramiko_ways() {	# paramiko_ways NAME USER SEQ...
+	local name=$1 u=$2 seq; shift 2
+	for seq; do
+		PARAMIKO_SENT=
+		rcase_run "$name/paramiko-$seq" accept 100 "$(paramiko_final "$seq")" \
+		    run_paramiko "$u" "$seq"
+		say "    final command sent: $PARAMIKO_SENT"
+	done
+}
+# refused_because NAME REASON: the last refusal's stderr names REASON
+refused_because() {
+	local f
+	f=$RCASE_WORK/$(printf '%s' "$1" | tr -c 'A-Za-z0-9.-' _).err
+	grep -q "^xpra-proxy: refused ($2)" "$f" ||
+	    fail "$1: want the reason $2: $(cat "$f")"
+}
+
+# every tsv row, no command, paramiko
+all_vectors() {	# all_vectors NAME USER
+	local name=$1 u=$2 i a=${RCASE_N[accept]} p=${RCASE_N[probe]} r=${RCASE_N[refuse]}
+	for i in "${!RV_ID[@]}"; do
+		rcase_run "$name/${RV_ID[i]}" "${RV_EXPECT[i]}" "${RV_DISPLAY[i]}" \
+		    "${RV_CMD[i]}" run_ssh "$u" -T
+		case ${RV_ID[i]} in
+		refuse-start*|refuse-*-start|refuse-proxy-run)
+			refused_because "$name/${RV_ID[i]}" server-start;;
+		esac
+	done
+	rcase_run "$name/no-command" refuse "" "" run_no_command "$u"
+	refused_because "$name/no-command" no-command
+	rcase_run "$name/own-options" refuse "" \
+	    "$PROXY_COPY --restricted --socket-dirs=/tmp" run_ssh "$u" -T
+	paramiko_ways "$name" "$u" 31 44 65
+	say "$name: accepted $((RCASE_N[accept] - a)), probe $((RCASE_N[probe] - p)), refused $((RCASE_N[refuse] - r))"
+}
+
+rcase_load
+WAYS=" ${XPX_FORCED_WAYS:-a b c d} "
+way_on() { [[ $WAYS == *" $1 "* ]]; }
+
+# ---- (a)
+if way_on a; then
+	rcase_setup "$UA" "$(getent passwd "$UA" | cut -d: -f6)/.xpra"
+	all_vectors forcecmd "$UA"
+fi
+
+# ---- (b)
+if way_on b; then
+	rcase_setup "$UB" "$(getent passwd "$UB" | cut -d: -f6)/.xpra"
+	all_vectors keyopt "$UB"
+	rcase_run keyopt/allow-display-101 refuse "" 'xpra _proxy :101' \
+	    run_ssh "$UB" -T
+	refused_because keyopt/allow-display-101 display-not-allowed
+	# no display, :100 and :101 both live: the pinned :100, :101 untouched
+	rcase_run keyopt/allow-display-none accept 100 'xpra _proxy' \
+	    run_ssh "$UB" -T
+fi
+
+# ---- (c), (d)
+for way in c:renamed:$UR d:self:$US; do
+	way_on "${way%%:*}" || continue
+	way=${way#*:}
+	name=${way%%:*} u=${way#*:}
+	rcase_setup "$u" "$(getent passwd "$u" | cut -d: -f6)/.xpra"
+	paramiko_ways "$name" "$u" 44 65
+	case $PARAMIKO_SENT in
+	*"$RENAMED"*) ;;
+	*) fail "$name: the 6.5.3 client sent $PARAMIKO_SENT, not the path $RENAMED";;
+	esac
+	rcase_run "$name/exact-path" accept 100 "\"$RENAMED\" \"_proxy\" \"100\"" \
+	    run_ssh "$u" -T
+	rcase_run "$name/other-dir" refuse "" "\"/tmp/elsewhere/xpx-under-test\" \"_proxy\" \"100\"" \
+	    run_ssh "$u" -T
+	refused_because "$name/other-dir" unknown-command
+	rcase_run "$name/xpra" accept 101 'xpra _proxy :101' run_ssh "$u" -T
+done
+say "total: accepted ${RCASE_N[accept]}, probe ${RCASE_N[probe]}, refused ${RCASE_N[refuse]}"
+exit 0
