@@ -332,24 +332,38 @@ test_dev_null(void)
 	CU_ASSERT_EQUAL(wait_exit(relay, 30), 0);
 }
 
-/* stdin and stdout one socket (inetd style): the private-pipe path. */
-static void
-test_socket_stdio(void)
+/*
+ * A relay whose stdin and stdout are one socket, client[0] twice (as fds
+ * 0 and 1 would be), with sv[0] as its server socket; the ends it took
+ * are closed here, client[1] and sv[1] are the test's.
+ */
+static pid_t
+spawn_socket_stdio_relay(int client[2], int sv[2])
 {
-	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 32 * MiB, 0, 0, 0 };
-	int client[2], sv[2], out;
-	pid_t relay, server;
+	pid_t relay;
+	int out;
 
 	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 	    client) == 0);
 	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 	    sv) == 0);
-	/* two descriptors of one socket, as fds 0 and 1 would be */
 	out = dup(client[0]);
 	relay = spawn_relay(client[0], out, sv[0]);
 	close(client[0]);
 	close(out);
 	close(sv[0]);
+	return relay;
+}
+
+/* stdin and stdout one socket (inetd style): the private-pipe path. */
+static void
+test_socket_stdio(void)
+{
+	struct exchange x = { -1, -1, SEED_UP, SEED_DOWN, 32 * MiB, 0, 0, 0 };
+	int client[2], sv[2];
+	pid_t relay, server;
+
+	relay = spawn_socket_stdio_relay(client, sv);
 	server = spawn_server(sv[1], 32 * MiB, 32 * MiB, false);
 	close(sv[1]);
 	x.wfd = x.rfd = client[1];
@@ -481,18 +495,10 @@ spawn_late_reader(int sock, uint64_t n, unsigned int delay_ms)
 static void
 test_client_gone_server_late(void)
 {
-	int client[2], sv[2], out;
+	int client[2], sv[2];
 	pid_t relay, server, writer;
 
-	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    client) == 0);
-	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv) == 0);
-	out = dup(client[0]);
-	relay = spawn_relay(client[0], out, sv[0]);
-	close(client[0]);
-	close(out);
-	close(sv[0]);
+	relay = spawn_socket_stdio_relay(client, sv);
 	server = spawn_late_reader(sv[1], 4 * MiB, RELAY_DRAIN_MS / 2);
 	close(sv[1]);
 	if ((writer = fixture_fork(&client[1], 1)) == 0) {

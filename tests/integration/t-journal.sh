@@ -12,12 +12,7 @@ if [ "${IN_NS:-}" != 1 ]; then
 	IN_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
 fi
 tmp_setup
-mount -t tmpfs -o mode=755 tmpfs /run || fail "mount tmpfs on /run"
-$PY "$TOP/tests/lib/journalsink.py" /run/systemd/journal/socket \
-    "$T/journal" "$T/ready" &
-track_pid $!
-for _ in $(seq 50); do [ -e "$T/ready" ] && break; sleep 0.1; done
-[ -e "$T/ready" ] || fail "journal sink did not start"
+journal_sink
 
 host=$(hostname)
 mkdir -m 700 "$T/s"

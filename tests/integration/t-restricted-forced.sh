@@ -72,62 +72,16 @@ SSHD_NO_LOGIN_CHECK=1 sshd_start "$UA $UB $UR $US" \
     "${recipe_a[@]}" "${recipe_r[@]}"
 
 # (b): the example's pinned line, path replaced
-keyopts=$(grep -v '^#' "$KEYS_EXAMPLE" |
-    grep -m1 'command="/usr/bin/xpra-proxy --restricted --allow-display=100"' |
-    sed -e 's/ ssh-[a-z0-9-]* .*$//' -e "s|/usr/bin/xpra-proxy|$PROXY_COPY|")
-case $keyopts in
-*restrict*command=*allow-display=100*) ;;
-*) fail "$KEYS_EXAMPLE: no 'restrict,command=\"/usr/bin/xpra-proxy --restricted --allow-display=100\"' line (got '$keyopts')";;
-esac
+keyopts=$(example_key_options \
+    "/usr/bin/xpra-proxy --restricted --allow-display=100") || exit 1
 SSHD_KEY_OPTIONS=$keyopts sshd_install_key "$UB"
 say "$UB's key options: $keyopts"
 
-# ---- runners (COMMAND last)
-run_ssh() {	# run_ssh USER [SSH-OPTION...] COMMAND
-	local u=$1 cmd=${*: -1}
-	timeout 30 "${ssh_cmd[@]}" "${@:2:$#-2}" "$u@127.0.0.1" "$cmd"
-}
+# ---- runners (COMMAND last; run_ssh: tests/lib/restricted.sh)
 run_no_command() {	# run_no_command USER IGNORED: a shell request
 	timeout 30 "${ssh_cmd[@]}" -T "$1@127.0.0.1"
 }
-# run_paramiko USER SEQUENCE FINAL: every probe exits 0 with a shell's
-# answer, nothing on stderr; returns the final command's exit status
-run_paramiko() {
-	local u=$1 seq=$2 final=$3 rep probes=() args=() p i st secs perr rc
-	case $seq in
-	31)	probes=('which $XDG_RUNTIME_DIR/xpra/run-xpra' 'which xpra');;
-	44|65)	probes=('echo %OS%' 'echo $OSTYPE' 'command' 'command -v xpra');;
-	esac
-	for p in "${probes[@]}"; do args+=(--probe "$p"); done
-	rep=$T/paramiko-$u-$seq
-	timeout 120 $PY "$PARAMIKO_EXEC" --port "$SSHD_PORT" --user "$u" \
-	    --key "$SSH_KEY" --known-hosts "$SSH_KNOWN_HOSTS" "${args[@]}" \
-	    --final "$final" --in /dev/stdin --out /dev/stdout \
-	    --report "$rep.json"
-	rc=$?
-	[ "$rc" = 0 ] || { echo "paramiko_exec: exit $rc: $(cat "$rep.json")" >&2; return 100; }
-	$PY - "$rep" <<'EOF' >"$rep.status" || return 101
-import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1] + ".json")]
-for i, r in enumerate(recs):
-    if "stdout" in r:
-        open("%s.%d.out" % (sys.argv[1], i), "w").write(r["stdout"])
-    print(i, r["status"], r["secs"], json.dumps(r["stderr"]), json.dumps(r["cmd"]))
-EOF
-	i=0
-	for p in "${probes[@]}"; do
-		read -r _ st secs perr _ < <(sed -n "$((i + 1))p" "$rep.status")
-		[ "$st" = 0 ] || { echo "probe '$p': exit $st, stderr $perr" >&2; return 102; }
-		[ "$perr" = '""' ] || { echo "probe '$p': stderr $perr" >&2; return 103; }
-		why=$(rcase_probe_ok "$p" "$rep.$i.out") ||
-		    { echo "probe '$p' answered '$(cat "$rep.$i.out")': $why" >&2; return 104; }
-		i=$((i + 1))
-	done
-	read -r _ st secs perr sent < <(sed -n "$((i + 1))p" "$rep.status")
-	PARAMIKO_SENT=$sent
-	[ "$perr" = '""' ] || printf 'final command stderr: %s\n' "$perr" >&2
-	return "${st/None/99}"
-}
+# run_paramiko: tests/lib/restricted.sh
 # final command of each paramiko sequence ({last}: what command -v printed)
 paramiko_final() {
 	case $1 in

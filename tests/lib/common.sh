@@ -395,3 +395,16 @@ watch_check() {
 	    { bad "$c" "own anonymous memory $n kB > $WATCH_MAX_ANON_KB: $r"; return 1; }
 	return 0
 }
+
+# journal_sink: in a private mount namespace (the caller's unshare), a
+# tmpfs on /run and tests/lib/journalsink.py on the journal's socket,
+# writing each record as a JSON line to $T/journal; returns once it
+# listens.
+journal_sink() {
+	mount -t tmpfs -o mode=755 tmpfs /run || fail "mount tmpfs on /run"
+	$PY "$TOP/tests/lib/journalsink.py" /run/systemd/journal/socket \
+	    "$T/journal" "$T/ready" &
+	track_pid $!
+	for _ in $(seq 50); do [ -e "$T/ready" ] && break; sleep 0.1; done
+	[ -e "$T/ready" ] || fail "journal sink did not start"
+}

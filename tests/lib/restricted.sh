@@ -276,3 +276,69 @@ rcase_run() {
 	say "ok: $name ($expect, $secs s): $why"
 	rm -f "$out"
 }
+
+# run_paramiko USER SEQUENCE FINAL: paramiko_exec.py (needs sshd.sh's
+# SSHD_PORT, SSH_KEY, SSH_KNOWN_HOSTS and $PARAMIKO_EXEC): the probes of
+# SEQUENCE (31, 31r: 3.1's; 44, 65: 4.4's and 6.5's), then FINAL with
+# stdin/stdout.  Every probe must exit 0 with a shell's answer and
+# nothing on stderr.  Returns the final command's exit status;
+# PARAMIKO_PROBES says what each probe answered, PARAMIKO_SENT the final
+# command as sent.
+run_paramiko() {
+	local u=$1 seq=$2 final=$3 rep probes=() args=() p i st secs perr rc
+	case $seq in
+	31)	probes=('which $XDG_RUNTIME_DIR/xpra/run-xpra' 'which xpra');;
+	31r)	probes=('which $XDG_RUNTIME_DIR/xpra/run-xpra');;
+	44|65)	probes=('echo %OS%' 'echo $OSTYPE' 'command' 'command -v xpra');;
+	esac
+	for p in "${probes[@]}"; do args+=(--probe "$p"); done
+	rep=$T/paramiko-$u-$seq
+	timeout 120 $PY "$PARAMIKO_EXEC" --port "$SSHD_PORT" --user "$u" \
+	    --key "$SSH_KEY" --known-hosts "$SSH_KNOWN_HOSTS" "${args[@]}" \
+	    --final "$final" --in /dev/stdin --out /dev/stdout \
+	    --report "$rep.json"
+	rc=$?
+	[ "$rc" = 0 ] || { echo "paramiko_exec: exit $rc: $(cat "$rep.json")" >&2; return 100; }
+	# split the report: REP.N.out = call N's stdout; "N status secs
+	# stderr command" lines (JSON strings)
+	$PY - "$rep" <<'EOF' >"$rep.status" || return 101
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1] + ".json")]
+for i, r in enumerate(recs):
+    if "stdout" in r:
+        open("%s.%d.out" % (sys.argv[1], i), "w").write(r["stdout"])
+    print(i, r["status"], r["secs"], json.dumps(r["stderr"]), json.dumps(r["cmd"]))
+EOF
+	i=0
+	for p in "${probes[@]}"; do
+		read -r _ st secs perr _ < <(sed -n "$((i + 1))p" "$rep.status")
+		[ "$st" = 0 ] || { echo "probe '$p': exit $st, stderr $perr" >&2; return 102; }
+		[ "$perr" = '""' ] || { echo "probe '$p': stderr $perr" >&2; return 103; }
+		why=$(rcase_probe_ok "$p" "$rep.$i.out") ||
+		    { echo "probe '$p' answered '$(cat "$rep.$i.out")': $why" >&2; return 104; }
+		PARAMIKO_PROBES="${PARAMIKO_PROBES:-}[$p → $(tr '\n' ' ' <"$rep.$i.out")${secs}s] "
+		i=$((i + 1))
+	done
+	read -r _ st secs perr PARAMIKO_SENT < <(sed -n "$((i + 1))p" "$rep.status")
+	[ "$perr" = '""' ] || printf 'final command stderr: %s\n' "$perr" >&2
+	return "${st/None/99}"
+}
+
+# example_key_options COMMAND: the options of the first line of
+# $KEYS_EXAMPLE whose forced command is COMMAND, /usr/bin/xpra-proxy
+# replaced by $PROXY_COPY; fails unless they include restrict.
+example_key_options() {
+	local o
+	o=$(grep -v '^#' "$KEYS_EXAMPLE" | grep -m1 -F "command=\"$1\"" |
+	    sed -e 's/ ssh-[a-z0-9-]* .*$//' -e "s|/usr/bin/xpra-proxy|$PROXY_COPY|")
+	case $o in
+	*restrict*) echo "$o";;
+	*) fail "$KEYS_EXAMPLE: no 'restrict,command=\"$1\"' line (got '$o')";;
+	esac
+}
+
+# run_ssh USER [SSH-OPTION...] COMMAND: sshd.sh's ssh, 30 s at most.
+run_ssh() {
+	local u=$1 cmd=${*: -1}
+	timeout 30 "${ssh_cmd[@]}" "${@:2:$#-2}" "$u@127.0.0.1" "$cmd"
+}
