@@ -107,10 +107,12 @@ refused_because() {
 	    fail "$1: want the reason $2: $(cat "$f")"
 }
 
-# every tsv row, no command, paramiko
+# every tsv row (under ASan and valgrind every 4th: t-restricted-sshd
+# runs them all through the same parser), no command, paramiko
 all_vectors() {	# all_vectors NAME USER
 	local name=$1 u=$2 i a=${RCASE_N[accept]} p=${RCASE_N[probe]} r=${RCASE_N[refuse]}
 	for i in "${!RV_ID[@]}"; do
+		[ -z "$XP_VARIANT" ] || [ $((i % 4)) = 0 ] || continue
 		rcase_run "$name/${RV_ID[i]}" "${RV_EXPECT[i]}" "${RV_DISPLAY[i]}" \
 		    "${RV_CMD[i]}" run_ssh "$u" -T
 		case ${RV_ID[i]} in
