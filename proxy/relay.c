@@ -408,15 +408,21 @@ drain(struct direction *d)
 	return STEP_MOVED;
 }
 
+/* Nothing queued, and the input not known to hold more (nor to be over). */
+static bool
+input_unknown(const struct direction *d)
+{
+	return !d->src_ready && !d->src_eof && d->queued == 0;
+}
+
 /*
- * Draining, with nothing queued and the input not known to hold more: a
- * look at the input decides between moving on and closing.
+ * Draining, with the input unknown: a look at it decides between moving
+ * on and closing.
  */
 static bool
 needs_look(const struct direction *d)
 {
-	return d->state == DIR_DRAINING && !d->src_ready && !d->src_eof &&
-	    d->queued == 0;
+	return d->state == DIR_DRAINING && input_unknown(d);
 }
 
 /* Can the direction go on without waiting for poll? */
@@ -513,12 +519,11 @@ direction_run(struct relay *r, struct direction *d)
 
 enum { PFD_IN, PFD_SOCK, PFD_OUT, PFD_COUNT };
 
-/* Waiting for its input: open, nothing queued, input not known ready. */
+/* Waiting for its input: open, with the input unknown. */
 static bool
 wants_src(const struct direction *d)
 {
-	return d->state == DIR_OPEN && !d->src_ready && !d->src_eof &&
-	    d->queued == 0;
+	return d->state == DIR_OPEN && input_unknown(d);
 }
 
 /* Waiting for its output: something to deliver, output not known ready. */
