@@ -4,7 +4,7 @@
 # Exit status: non-zero when any script failed.
 #
 # Env in: TOP (the checkout; default: this script's ..), XPRA_PROXY (the
-# binary under test; default $TOP/xpra-proxy), XP_VARIANT (asan or
+# binary under test; default $TOP/xpra-proxy), XP_VARIANT (asan, static or
 # valgrind for those runs; XP_VALGRIND the valgrind command: the scripts
 # then run the binary through a wrapper, tests/lib/valgrind.sh, and the
 # run fails if any of its logs is not empty).  A script exits 0 to pass,

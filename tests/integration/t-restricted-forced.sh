@@ -15,7 +15,7 @@
 #		  `"<path>" "_proxy" "100" "--env=SSH_AGENT_UUID=..."`
 #   (d) self	  login shell = that renamed copy + ForceCommand naming it:
 #		  the forced line is recognised by /proc/self/exe
-# For (a) and (b): every row of tests/data/ssh-commands.tsv sent by
+# For (a) and (b), between them: every row of tests/data/ssh-commands.tsv sent by
 # `ssh -T` gives what the row says (tests/lib/restricted.sh rcase_run:
 # accept relays 1 MiB each way byte-exact to the right display, probes
 # answer as a shell would, refusals exit 77 with one `xpra-proxy: refused`
@@ -107,12 +107,16 @@ refused_because() {
 	    fail "$1: want the reason $2: $(cat "$f")"
 }
 
-# every tsv row (under ASan and valgrind every 4th: t-restricted-sshd
-# runs them all through the same parser), no command, paramiko
-all_vectors() {	# all_vectors NAME USER
-	local name=$1 u=$2 i a=${RCASE_N[accept]} p=${RCASE_N[probe]} r=${RCASE_N[refuse]}
+# the tsv rows of way WAY (rcase_picked: each row in one of (a) and (b);
+# asan, valgrind and static every 4th row: t-restricted-sshd and
+# t-restricted-vectors run the same parser over every row, here the
+# forced plumbing is under test), no command, paramiko
+RCASE_SPREAD=1 SPREAD=2
+[ -z "$XP_VARIANT" ] || SPREAD=8
+all_vectors() {	# all_vectors NAME USER WAY
+	local name=$1 u=$2 way=$3 i a=${RCASE_N[accept]} p=${RCASE_N[probe]} r=${RCASE_N[refuse]}
 	for i in "${!RV_ID[@]}"; do
-		[ -z "$XP_VARIANT" ] || [ $((i % 4)) = 0 ] || continue
+		rcase_picked "$i" "$way" $SPREAD || continue
 		rcase_run "$name/${RV_ID[i]}" "${RV_EXPECT[i]}" "${RV_DISPLAY[i]}" \
 		    "${RV_CMD[i]}" run_ssh "$u" -T
 		case ${RV_ID[i]} in
@@ -135,13 +139,13 @@ way_on() { [[ $WAYS == *" $1 "* ]]; }
 # ---- (a)
 if way_on a; then
 	rcase_setup "$UA" "$(getent passwd "$UA" | cut -d: -f6)/.xpra"
-	all_vectors forcecmd "$UA"
+	all_vectors forcecmd "$UA" 0
 fi
 
 # ---- (b)
 if way_on b; then
 	rcase_setup "$UB" "$(getent passwd "$UB" | cut -d: -f6)/.xpra"
-	all_vectors keyopt "$UB"
+	all_vectors keyopt "$UB" 1
 	rcase_run keyopt/allow-display-101 refuse "" 'xpra _proxy :101' \
 	    run_ssh "$UB" -T
 	refused_because keyopt/allow-display-101 display-not-allowed

@@ -19,7 +19,8 @@
 # login (argv[0] "-xpra-proxy", no -c) are refused; --allow-display=100
 # accepts :100 and --allow-display=101 refuses it; a client-sent
 # --socket-dir pointing at a live socket elsewhere is not used.
-# Prints the counts accepted/probe/refused per mode.
+# Under asan, valgrind and static each row runs in one of the two modes
+# (rcase_picked).  Prints the counts accepted/probe/refused per mode.
 #
 # Run: sudo TOP=$PWD XPRA_PROXY=$PWD/xpra-proxy bash tests/integration/t-restricted-vectors.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -63,6 +64,7 @@ summary() {
 # ---- 1. ForceCommand / command= mode
 rcase_setup "$U" "$SOCKS"
 for i in "${!RV_ID[@]}"; do
+	rcase_picked "$i" 0 2 || continue
 	rcase_run "forced/${RV_ID[i]}" "${RV_EXPECT[i]}" "${RV_DISPLAY[i]}" \
 	    "${RV_CMD[i]}" run_forced
 done
@@ -90,16 +92,17 @@ rcase_run "forced/client-socket-dir" accept 100 \
 why=$(fake_untouched "$T/elsewhere/$(hostname)-100") ||
     fail "forced/client-socket-dir: the client's --socket-dir was used ($why)"
 fake_reap "$elsewhere" || fail "the fake server in $T/elsewhere did not exit"
-summary "ForceCommand mode (${#RV_ID[@]} vectors + $((${#extra[@]} / 2 + 4)))" 0 0 0
+summary "ForceCommand mode" 0 0 0
 a=${RCASE_N[accept]} p=${RCASE_N[probe]} r=${RCASE_N[refuse]}
 
 # ---- 2. login-shell mode
 rcase_setup "$U" "$home/.xpra"
 for i in "${!RV_ID[@]}"; do
+	rcase_picked "$i" 1 2 || continue
 	rcase_run "login-shell/${RV_ID[i]}" "${RV_EXPECT[i]}" "${RV_DISPLAY[i]}" \
 	    "${RV_CMD[i]}" run_login_shell
 done
 rcase_run "login-shell/interactive" refuse "" "" run_interactive_login
-summary "login-shell mode (${#RV_ID[@]} vectors + 1)" "$a" "$p" "$r"
+summary "login-shell mode" "$a" "$p" "$r"
 summary "total" 0 0 0
 exit 0

@@ -262,20 +262,31 @@ as_user_or_root() {
 # so that a relative SOCKET can name a path > 108 bytes.  $SERVE_OPTS go
 # before the options (a later --accept wins).  Returns once the server has
 # written its pidfile; tracks it; sets SRV_PID.
+# serve_begin takes the same arguments and returns at once, setting
+# SRV_PENDING (for serve_ready) to start several servers side by side;
+# serve_ready PENDING then waits for that one and sets SRV_PID.
 SERVE_CWD=/
 SERVE_OPTS=()
 _nsrv=0
-serve() {
+serve_begin() {
 	local u=$1 sock=$2 pf; shift 2
 	_nsrv=$((_nsrv + 1)); pf=$T/pids/$_nsrv
 	as_user_or_root "$u" sh -c 'cd "$1" && shift && exec "$@"' sh \
 	    "$SERVE_CWD" "$PY" "$SRV" --socket "$sock" --pidfile "$pf" \
 	    ${SERVE_OPTS[@]+"${SERVE_OPTS[@]}"} "$@" 2>>"$T/server.log" &
 	track_pid $!
+	SRV_PENDING="$pf $sock"
+}
+serve_ready() {
+	local pf=${1%% *} sock=${1#* }
 	wait_pidfile "$pf" ||
 	    fail "fake server on $sock did not start: $(tail -3 "$T/server.log")"
 	SRV_PID=$(cat "$pf")
 	track_pid "$SRV_PID"
+}
+serve() {
+	serve_begin "$@"
+	serve_ready "$SRV_PENDING"
 }
 
 # stale USER PATH [DATE]: a socket file nobody listens on (bound, then the

@@ -35,6 +35,14 @@
 #	Any mismatch fails the script.  Counts in RCASE_N[accept|probe|refuse].
 #	RCASE_SUBSYSTEM=1 for one call: a refused ssh subsystem request;
 #	sshd drops a subsystem's stderr, so want it empty instead.
+#   rcase_picked I WAY MOD
+#	0 when row I of the vectors runs in deployment WAY (0, 1...) of
+#	the calling script.  With RCASE_SPREAD=0 every row runs in every
+#	way; with RCASE_SPREAD=1 row I runs only where I % MOD is WAY: with
+#	MOD the number of ways, each row once per script; with a multiple
+#	of it, a sample.  RCASE_SPREAD defaults to 1 in the asan, valgrind
+#	and static runs: they run the same parser as the plain pass and are
+#	there for memory errors and linking, not for the grammar.
 #   rcase_probe_ok COMMAND OUTFILE
 #	0 when OUTFILE is what a POSIX shell prints for the paramiko probe
 #	COMMAND (`command`: nothing; `echo %OS%`: %OS%; `echo $OSTYPE`:
@@ -51,6 +59,8 @@
 #   fake_start USER SOCK MODE [FAKESERVER-ARG...]
 #	common.sh's serve (fake_setup first if not done): a fakeserver.py
 #	as USER listening on SOCK.  Sets FAKE_PID (remembered for fake_reap).
+#	fake_begin (same arguments; sets FAKE_PENDING) and fake_ready
+#	PENDING (sets FAKE_PID) split it, to start servers side by side.
 #   fake_untouched SOCK		the canary above; 0 when nothing connected
 #   fake_reap PID		wait (10 s) for that fake server to exit, reap
 #				it and untrack its PIDs; 1 when it still runs
@@ -59,6 +69,7 @@ RCASE_VECTORS=${RCASE_VECTORS:-$TOP/tests/data/ssh-commands.tsv}
 RCASE_SIZE=$((1024 * 1024))
 XPX_RECIPE=$TOP/packaging/sshd_config.d/xpra-proxy.conf
 declare -A RCASE_N=([accept]=0 [probe]=0 [refuse]=0)
+RCASE_SPREAD=${RCASE_SPREAD:-$([ -n "${XP_VARIANT:-}" ] && echo 1 || echo 0)}
 declare -A _fake_parent=()
 
 rcase_load() {
@@ -75,6 +86,10 @@ rcase_load() {
 	[ ${#RV_ID[@]} -gt 0 ] || fail "no vectors in $f"
 }
 
+rcase_picked() {
+	[ "$RCASE_SPREAD" = 0 ] || [ $(($1 % $3)) = "$2" ]
+}
+
 recipe_lines() {
 	grep -q '^Match Group xpra-only$' "$XPX_RECIPE" &&
 	    grep -q 'ForceCommand /usr/bin/xpra-proxy --restricted$' "$XPX_RECIPE" ||
@@ -86,9 +101,17 @@ recipe_lines() {
 }
 
 fake_start() {
+	fake_begin "$@"
+	fake_ready "$FAKE_PENDING"
+}
+fake_begin() {
 	local u=$1 sock=$2 mode=$3; shift 3
 	[ -n "${SRV:-}" ] || fake_setup
-	serve "$u" "$sock" --mode="$mode" "$@"
+	serve_begin "$u" "$sock" --mode="$mode" "$@"
+	FAKE_PENDING=$SRV_PENDING
+}
+fake_ready() {
+	serve_ready "$1"
 	FAKE_PID=$SRV_PID
 	_fake_parent[$FAKE_PID]=$(ps -o ppid= -p "$FAKE_PID" | tr -d ' ')
 }
@@ -199,33 +222,40 @@ _rcase_refusal_line() {
 
 rcase_run() {
 	local name=$1 expect=$2 display=$3 cmd=$4; shift 4
-	local base rc t0 secs in out err live decoy report why
+	local base rc t0 secs in out err live decoy= report why
 	local count rin rout out_sha
 	declare -gA _rcase_echo=()
 	base=$RCASE_WORK/$(printf '%s' "$name" | tr -c 'A-Za-z0-9.-' _)
 	out=$base.out err=$base.err report=$base.report
 	rm -f "$out" "$err" "$report"
 
+	local server pending_live pending_decoy=
 	case $expect in
 	accept)
 		live=${display:-100}
 		[ -n "$display" ] && decoy=$((display == 101 ? 100 : 101))
-		fake_start "$RCASE_USER" "$RCASE_DIR/$RCASE_HOST-$live" exchange \
+		fake_begin "$RCASE_USER" "$RCASE_DIR/$RCASE_HOST-$live" exchange \
 		    --send="$RCASE_SIZE" --seed=$((RANDOM + 1)) --report="$report"
-		local server=$FAKE_PID
-		if [ -n "$display" ]; then
-			fake_start "$RCASE_USER" "$RCASE_DIR/$RCASE_HOST-$decoy" echo
-			_rcase_echo[$decoy]=$FAKE_PID
-		fi
+		pending_live=$FAKE_PENDING
 		in=$T/rcase-in.bin;;
 	probe|refuse)
-		for live in 100 101; do
-			fake_start "$RCASE_USER" "$RCASE_DIR/$RCASE_HOST-$live" echo
-			_rcase_echo[$live]=$FAKE_PID
-		done
+		live=100 decoy=101
+		fake_begin "$RCASE_USER" "$RCASE_DIR/$RCASE_HOST-$live" echo
+		pending_live=$FAKE_PENDING
 		in=/dev/null;;
 	*)	fail "$name: unknown expectation '$expect'";;
 	esac
+	if [ -n "$decoy" ]; then
+		fake_begin "$RCASE_USER" "$RCASE_DIR/$RCASE_HOST-$decoy" echo
+		pending_decoy=$FAKE_PENDING
+	fi
+	fake_ready "$pending_live"
+	server=$FAKE_PID
+	[ "$expect" = accept ] || _rcase_echo[$live]=$FAKE_PID
+	if [ -n "$pending_decoy" ]; then
+		fake_ready "$pending_decoy"
+		_rcase_echo[$decoy]=$FAKE_PID
+	fi
 
 	t0=$(date +%s%N)
 	"$@" "$cmd" <"$in" >"$out" 2>"$err"
