@@ -141,3 +141,18 @@ display_flat_name(const struct display *d, const char *host, char *buf,
 		return -EINVAL;
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+int
+display_abstract_name(const struct display *d, char *buf, size_t len)
+{
+	int n;
+
+	/* xpra: the label without its leading ':' (no ':' or '.' remain) */
+	if (d->kind == DISPLAY_NUMBER)
+		n = snprintf(buf, len, "@xpra/%u", d->number);
+	else if (d->kind == DISPLAY_WAYLAND)
+		n = snprintf(buf, len, "@xpra/wayland-%u", d->number);
+	else
+		return -EINVAL;
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}

@@ -130,6 +130,24 @@ try_dir(struct sockdir_lookup *l, const char *dir, const struct display *d,
 	return fd;
 }
 
+/* The display's abstract socket, after its files (xpra >= 6.0). */
+static int
+try_abstract(struct sockdir_lookup *l, const struct display *d)
+{
+	char name[SOCKDIR_LABEL_MAX];
+	struct sock_probe p;
+	int fd, r;
+
+	if ((r = display_abstract_name(d, name, sizeof(name))) < 0)
+		return r;
+	fd = sock_connect_abstract(name, l->uid, l->timeout_ms, &p);
+	if (fd >= 0)
+		strlcpy(l->path, name, sizeof(l->path));
+	else if (fd != -EINTR)
+		note_failure(l, name, &p);
+	return fd;
+}
+
 /* The lookup's overall failure, from what the candidates said. */
 static int
 lookup_failure(const struct sockdir_lookup *l)
@@ -169,6 +187,8 @@ sockdir_connect(struct sockdir_lookup *l, const struct display *d)
 		if ((fd = try_dir(l, l->dirs->v[i], d, flat)) >= 0 ||
 		    fd == -EINTR)
 			return fd;
+	if ((fd = try_abstract(l, d)) >= 0 || fd == -EINTR)
+		return fd;
 	return lookup_failure(l);
 }
 

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -117,26 +118,35 @@ connect_fd(int s, int pfd, int dirfd, const char *name, const struct stat *st)
 	return r;
 }
 
-/* Set the connect timeout, connect, check the peer, go non-blocking. */
+/* A blocking AF_UNIX stream socket whose connect gives up after timeout_ms. */
 static int
-connect_checked(int s, int pfd, int dirfd, const char *name,
-    const struct stat *st, int timeout_ms, struct sock_probe *p)
+socket_with_timeout(int timeout_ms)
 {
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	int s;
+
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+		int err = errno;
+
+		close(s);
+		return -err;
+	}
+	return s;
+}
+
+/* Once connected: the listener must run as uid; then go non-blocking. */
+static int
+peer_checked(int s, uid_t uid, struct sock_probe *p)
+{
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int r;
 
-	if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
-		return -errno;
-	if ((r = connect_fd(s, pfd, dirfd, name, st)) < 0) {
-		p->verdict = verdict_of_connect_errno(-r);
-		return r;
-	}
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return -errno;
 	p->peer = cred.uid;
-	if (cred.uid != p->owner) {
+	if (cred.uid != uid) {
 		p->verdict = SOCK_FOREIGN_PEER;
 		return -EACCES;
 	}
@@ -144,6 +154,23 @@ connect_checked(int s, int pfd, int dirfd, const char *name,
 		return -errno;
 	p->verdict = SOCK_OK;
 	return 0;
+}
+
+/* End of a connect attempt: fill *ret_probe, keep s only on success. */
+static int
+connect_result(int s, int r, struct sock_probe *p, struct sock_probe *ret_probe)
+{
+	/* a failure after the file passed sock_classify() */
+	if (r < 0 && (p->verdict == SOCK_OK || p->verdict == SOCK_ERROR))
+		p->verdict = verdict_of_connect_errno(-r);
+	p->err = r < 0 ? -r : 0;
+	*ret_probe = *p;
+	if (r < 0) {
+		if (s >= 0)
+			close(s);
+		return r;
+	}
+	return s;
 }
 
 bool
@@ -200,17 +227,41 @@ sock_connect_at(int dirfd, const char *name, uid_t uid, int timeout_ms,
 		*ret_probe = p;
 		return pfd;
 	}
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		r = -errno;
-	} else if ((r = connect_checked(s, pfd, dirfd, name, &st, timeout_ms,
-	    &p)) < 0) {
-		close(s);
-	}
-	close(pfd);
-	/* a failure after the file passed sock_classify() */
-	if (r < 0 && (p.verdict == SOCK_OK || p.verdict == SOCK_ERROR))
+	if ((s = r = socket_with_timeout(timeout_ms)) >= 0 &&
+	    (r = connect_fd(s, pfd, dirfd, name, &st)) < 0)
 		p.verdict = verdict_of_connect_errno(-r);
-	p.err = r < 0 ? -r : 0;
-	*ret_probe = p;
-	return r < 0 ? r : s;
+	else if (r >= 0)
+		r = peer_checked(s, uid, &p);
+	close(pfd);
+	return connect_result(s, r, &p, ret_probe);
+}
+
+int
+sock_connect_abstract(const char *name, uid_t uid, int timeout_ms,
+    struct sock_probe *ret_probe)
+{
+	struct sock_probe p = { SOCK_ERROR, 0, (uid_t)-1, (uid_t)-1, 0 };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(name);
+	socklen_t alen;
+	int s, r;
+
+	if (name[0] != '@' || len > sizeof(sun.sun_path)) {
+		p.err = EINVAL;
+		*ret_probe = p;
+		return -EINVAL;
+	}
+	/* sun_path[0] stays NUL; the name is not NUL-terminated */
+	memcpy(sun.sun_path + 1, name + 1, len - 1);
+	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+	if ((s = r = socket_with_timeout(timeout_ms)) >= 0 &&
+	    connect(s, (struct sockaddr *)&sun, alen) < 0) {
+		r = -errno;
+		/* an abstract name nobody binds refuses: there is none */
+		p.verdict = r == -ECONNREFUSED ? SOCK_MISSING :
+		    verdict_of_connect_errno(-r);
+	} else if (r >= 0) {
+		r = peer_checked(s, uid, &p);
+	}
+	return connect_result(s, r, &p, ret_probe);
 }

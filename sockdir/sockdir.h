@@ -90,6 +90,14 @@ int	display_label(const struct display *d, char *buf, size_t len);
 int	display_flat_name(const struct display *d, const char *host, char *buf,
 	    size_t len);
 
+/*
+ * Write the abstract socket name an xpra >= 6.0 server on Linux binds for
+ * the display, as xpra prints it: "@xpra/<N>" or "@xpra/wayland-<N>"
+ * (the '@' stands for the leading NUL byte).  Returns 0, -EINVAL (a PATH
+ * or NONE display) or -ENAMETOOLONG.
+ */
+int	display_abstract_name(const struct display *d, char *buf, size_t len);
+
 /* --- dirs.c: the socket directory list ---------------------------------- */
 
 /* Who we are; filled by the program, never from the environment here. */
@@ -235,6 +243,17 @@ bool	sock_classify(const struct stat *st, uid_t uid, struct sock_probe *p);
 int	sock_connect_at(int dirfd, const char *name, uid_t uid, int timeout_ms,
 	    struct sock_probe *ret_probe);
 
+/*
+ * Connect to the abstract socket name ("@..." as display_abstract_name()
+ * writes it) within timeout_ms, then require SO_PEERCRED uid == uid: an
+ * abstract name has no owner or mode, anyone may bind it first.  *ret_probe
+ * is always written (owner and mtime unknown); nobody bound to the name
+ * is SOCK_MISSING.  Returns a connected non-blocking SOCK_CLOEXEC fd, or
+ * -errno as sock_connect_at().
+ */
+int	sock_connect_abstract(const char *name, uid_t uid, int timeout_ms,
+	    struct sock_probe *ret_probe);
+
 /* --- listeners.c: which socket files have a listener, without connecting */
 
 struct sock_listener {
@@ -308,9 +327,10 @@ struct sockdir_lookup {
 
 /*
  * Connect to display d: for each directory in order try "<N>/socket", then
- * the flat name, and return the first that is LIVE, keeping that
- * connection (it is the one to relay: nothing connects twice).  A PATH
- * display is tried alone.  Returns a connected fd (l->path names it), or
+ * the flat name, then the abstract socket (display_abstract_name()), and
+ * return the first that is LIVE, keeping that connection (it is the one
+ * to relay: nothing connects twice).  A PATH display is tried alone.
+ * Returns a connected fd (l->path names it), or
  * -ENOENT (nothing there), -ECONNREFUSED (only stale sockets), -EACCES
  * (only inaccessible ones), -EINVAL (d is DISPLAY_NONE), -ENOMEM, or
  * -EINTR (a signal interrupted a connect: the lookup stopped there).

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <stddef.h>
 
 #include "sockdir.h"
 #include "tests.h"
@@ -496,6 +498,95 @@ test_classify_table(void)
 	}
 }
 
+/* Listen on the abstract socket name ("@..."); the fd, or -1. */
+static int
+listen_abstract(const char *name)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(name);
+	int s;
+
+	memcpy(sun.sun_path + 1, name + 1, len - 1);
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (bind(s, (struct sockaddr *)&sun,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0 ||
+	    listen(s, 4) < 0) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+static void
+test_abstract(void)
+{
+	const char *d = strdup(fixture_dir());
+	const char *dirs[] = { d, NULL };
+	struct strlist list = STRLIST_INIT;
+	struct sockdir_lookup l;
+	struct sock_probe p;
+	struct display disp;
+	char name[SOCKDIR_LABEL_MAX], label[32];
+	unsigned int n = 60000 + (unsigned int)getpid() % 5000;
+	int lfd, file, fd;
+
+	/* xpra's names: the label without ':' */
+	CU_ASSERT_EQUAL(display_parse(":5", &disp), 0);
+	CU_ASSERT_EQUAL(display_abstract_name(&disp, name, sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "@xpra/5");
+	CU_ASSERT_EQUAL(display_abstract_name(&disp, name, 7), -ENAMETOOLONG);
+	CU_ASSERT_EQUAL(display_parse("wayland-2", &disp), 0);
+	CU_ASSERT_EQUAL(display_abstract_name(&disp, name, sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "@xpra/wayland-2");
+	CU_ASSERT_EQUAL(display_parse("/a/b", &disp), 0);
+	CU_ASSERT_EQUAL(display_abstract_name(&disp, name, sizeof(name)),
+	    -EINVAL);
+
+	/* nobody bound: missing, and the lookup says so */
+	snprintf(name, sizeof(name), "@xpra/%u", n);
+	snprintf(label, sizeof(label), ":%u", n);
+	CU_ASSERT(sock_connect_abstract(name, getuid(), 1000, &p) < 0);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_MISSING);
+	CU_ASSERT_EQUAL(lookup(dirs, label, &l, &list), -ENOENT);
+	strlist_clear(&list);
+
+	/* ours: connected, after the files of the display */
+	lfd = listen_abstract(name);
+	CU_ASSERT_FATAL(lfd >= 0);
+	fd = lookup(dirs, label, &l, &list);
+	CU_ASSERT(fd >= 0);
+	CU_ASSERT_STRING_EQUAL(l.path, name);
+	CU_ASSERT(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	close(fd);
+	assert_one_connection(lfd);
+	strlist_clear(&list);
+	snprintf(label, sizeof(label), "%s-%u", HOST, n);
+	file = fixture_listen(fixture_path(d, label));
+	snprintf(label, sizeof(label), ":%u", n);
+	fd = lookup(dirs, label, &l, &list);
+	CU_ASSERT(fd >= 0);
+	snprintf(label, sizeof(label), "%s-%u", HOST, n);
+	CU_ASSERT_STRING_EQUAL(l.path, fixture_path(d, label));
+	close(fd);
+	assert_one_connection(file);
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	CU_ASSERT_EQUAL(accept4(lfd, NULL, NULL, 0), -1);  /* untouched */
+	close(file);
+	strlist_clear(&list);
+
+	/* someone else's, as the kernel tells: refused */
+	fd = sock_connect_abstract(name, getuid() + 1, 1000, &p);
+	CU_ASSERT_EQUAL(fd, -EACCES);
+	CU_ASSERT_EQUAL(p.verdict, SOCK_FOREIGN_PEER);
+	CU_ASSERT_EQUAL(p.peer, getuid());
+	CU_ASSERT_EQUAL(sock_state_of(p.verdict), SOCK_INACCESSIBLE);
+	CU_ASSERT_EQUAL(sock_connect_abstract("xpra/1", getuid(), 1000, &p),
+	    -EINVAL);
+	close(lfd);
+	free((void *)d);
+}
+
 CU_TestInfo sockdir_tests[] = {
 	{ "sockdir_connect: session dir, then flat, dir order, stale skipped,"
 	    " one connection", test_order_and_one_connection },
@@ -516,5 +607,7 @@ CU_TestInfo sockdir_tests[] = {
 	    test_symlinked_dir },
 	{ "sock_classify: sockets, modes, owners, symlinks, other files",
 	    test_classify_table },
+	{ "abstract @xpra/N: xpra's names, after the files, peer uid checked",
+	    test_abstract },
 	CU_TEST_INFO_NULL,
 };

@@ -317,23 +317,20 @@ kill $vsrv $asrv 2>/dev/null
 SERVE_OPTS=(--delay 0.3)
 
 # ---- S5: an abstract @xpra/N squatted by the attacker --------------------
+# tried after the files, and refused by its peer uid (t-abstract.sh has
+# the rest: relaying through the victim's own, the journal record)
 c=S5-abstract-squat; next_display
-"$PY" - $d <<'PYEOF' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.bind("\0xpra/" + sys.argv[1]); s.listen(4); s.settimeout(30)
-try:
-    s.accept()
-    print("CONNECTED", flush=True)
-except socket.timeout:
-    pass
-PYEOF
-squat=$!; track_pid $squat
-sleep 0.3
+SERVE_OPTS=()
+serve $A "@xpra/$d" --mode exchange --report "$T/pids/s5.att"
 printf x | as_victim "$P" :$d >"$T/out" 2>"$T/err"
 RC=$?
-[ "$RC" = 69 ] && [ ! -s "$T/out" ] || bad $c "exit $RC, stdout '$(cat "$T/out")'"
-kill $squat 2>/dev/null
+[ "$RC" = 77 ] && [ ! -s "$T/out" ] &&
+    grep -q "ignoring @xpra/$d: the listener runs as another user" "$T/err" ||
+    bad $c "exit $RC, stdout '$(cat "$T/out")', stderr: $(errtext)"
+for _ in $(seq 50); do [ -s "$T/pids/s5.att" ] && break; sleep 0.1; done
+[ "$(cut -d' ' -f1 "$T/pids/s5.att" 2>/dev/null)" = 0 ] ||
+    bad $c "the attacker's listener received bytes: $(cat "$T/pids/s5.att" 2>/dev/null)"
+SERVE_OPTS=(--delay 0.3)
 
 # ---- S10: socket paths of 107, 108, 109 and ~4000 bytes ------------------
 for len in 107 108 109 4000; do

@@ -14,6 +14,8 @@ other and, per connection, in --mode:
   kill     send --send bytes, then SIGKILL itself (no close, no unlink)
   stall    send --send bytes, then neither read nor close until killed
   noaccept listen and never accept (--backlog 0 fills the queue at once)
+--socket @NAME listens on the abstract socket NAME (as xpra 6 binds
+@xpra/<display>): no file, no mode bits.
 --delay S waits S seconds after each accept before the mode starts.
 Writes its PID to --pidfile once listening.  Exits after the last connection.
 
@@ -158,10 +160,7 @@ def main():
     a = p.parse_args()
     if a.concurrent:
         return main_concurrent(a)
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.bind(a.socket)
-    os.chmod(a.socket, a.mode_bits)
-    s.listen(a.backlog)
+    s = listen_on(a)
     if a.pidfile:
         with open(a.pidfile, "w") as f:
             f.write("%d\n" % os.getpid())
@@ -172,8 +171,23 @@ def main():
         conn, _ = s.accept()
         time.sleep(a.delay)
         serve(conn, a)
+    stop_listening(s, a)
+
+def listen_on(a):
+    """A listening socket on --socket (@NAME: abstract)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if a.socket.startswith("@"):
+        s.bind("\0" + a.socket[1:])
+    else:
+        s.bind(a.socket)
+        os.chmod(a.socket, a.mode_bits)
+    s.listen(a.backlog)
+    return s
+
+def stop_listening(s, a):
     s.close()
-    os.unlink(a.socket)
+    if not a.socket.startswith("@"):
+        os.unlink(a.socket)
 
 def concurrent_conn(conn, a, stats):
     error = False
@@ -193,10 +207,7 @@ def main_concurrent(a):
     if soft != hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     threading.stack_size(256 << 10)
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.bind(a.socket)
-    os.chmod(a.socket, a.mode_bits)
-    s.listen(a.backlog)
+    s = listen_on(a)
     stats = Stats(a.stats)
     stats._write()
     if a.pidfile:
@@ -211,8 +222,7 @@ def main_concurrent(a):
                              daemon=True)
         t.start()
         threads = [x for x in threads if x.is_alive()] + [t]
-    s.close()
-    os.unlink(a.socket)
+    stop_listening(s, a)
     for t in threads:
         t.join()
     return 1 if stats.errors else 0

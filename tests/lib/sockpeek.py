@@ -3,7 +3,8 @@
 
   sockpeek.py ADDRESS [DATA]
 
-ADDRESS is a unix socket path (contains a '/') or HOST:PORT (TCP).
+ADDRESS is a unix socket path (contains a '/'; @NAME: the abstract socket
+NAME) or HOST:PORT (TCP).
 Connects (5 s), sends DATA when given, shuts down writing, and copies
 everything received until EOF (10 s without data: give up) to stdout.
 Exit status 0 when the connection ran to EOF, 1 (reason on stderr) when
@@ -18,7 +19,7 @@ def main():
         if "/" in addr:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.settimeout(5)
-            s.connect(addr)
+            s.connect("\0" + addr[1:] if addr.startswith("@") else addr)
         else:
             host, port = addr.rsplit(":", 1)
             s = socket.create_connection((host, int(port)), 5)
