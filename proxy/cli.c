@@ -118,25 +118,14 @@ cli_parse_seconds(const char *s, int *ret_ms)
 	return 0;
 }
 
-static bool
-is_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return s[n] == '\0';
-}
-
-/* xpra's --env=NAME=VALUE: only a well-formed SSH_AGENT_UUID is kept. */
+/* xpra's --env=NAME=VALUE: only a usable SSH_AGENT_UUID is kept. */
 static int
 parse_env(struct parser *p, const char *value)
 {
 	static const char key[] = "SSH_AGENT_UUID=";
 
 	if (strncmp(value, key, sizeof(key) - 1) == 0 &&
-	    is_hex(value + sizeof(key) - 1, AGENT_UUID_LEN)) {
+	    agent_uuid_valid(value + sizeof(key) - 1)) {
 		strlcpy(p->o->agent_uuid, value + sizeof(key) - 1,
 		    sizeof(p->o->agent_uuid));
 		return 0;

@@ -14,7 +14,6 @@
 #define CLI_TIMEOUT_MAX_MS	(3600 * 1000)
 #define CLI_CONNECT_TIMEOUT_MS	5000	/* --connect-timeout default */
 #define CLI_WAIT_MS		10000	/* --wait default */
-#define AGENT_UUID_LEN		64	/* hex digits of SSH_AGENT_UUID */
 #define CLI_ALLOW_MAX		32	/* displays in --allow-display */
 #define CLI_FORCED_WORDS	32	/* words of a forced command line */
 #define CLI_FORCED_MAX		1024	/* bytes of a forced command line */
@@ -40,7 +39,7 @@ struct proxy_opts {
 	struct strlist		 socket_dirs;	/* --socket-dirs, accumulated */
 	struct strlist		 socket_dir;	/* --socket-dir, to prepend */
 	const char		*sessions_dir;	/* --sessions-dir */
-	char			 agent_uuid[AGENT_UUID_LEN + 1]; /* or "" */
+	char			 agent_uuid[AGENT_UUID_MAX + 1]; /* or "" */
 	struct strlist		 ignored;	/* xpra options ignored */
 	int			 connect_timeout_ms;
 	int			 wait_ms;

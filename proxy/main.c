@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentlink.h"
 #include "cli.h"
 #include "context.h"
 #include "log.h"
@@ -176,16 +177,19 @@ connect_named(const struct proxy_opts *o, const struct display *d,
 	    "cannot find live server for display %s", label);
 }
 
-/* No display given: the single live one (SPEC §4.4). */
+/*
+ * No display given: the single live one (SPEC §4.4), its label in
+ * ret_label (SOCKDIR_LABEL_MAX bytes).
+ */
 static int
 connect_picked(const struct context *ctx, const struct proxy_opts *o,
-    struct sockdir_lookup *l)
+    struct sockdir_lookup *l, char *ret_label)
 {
 	char labels[1024];
 	struct sock_probe p;
 	int r;
 
-	r = sessions_pick(ctx, l->path, sizeof(l->path), labels,
+	r = sessions_pick(ctx, l->path, sizeof(l->path), ret_label, labels,
 	    sizeof(labels));
 	if (signals_caught() != 0)	/* its probes were cut short */
 		return -(128 + signals_caught());
@@ -251,23 +255,27 @@ confine(void)
 	bool landlock;
 	int r;
 
-	if ((r = sandbox_enter(&landlock)) < 0)
+	if ((r = sandbox_enter(&landlock, agentlink_dirfd())) < 0)
 		log_warn("no seccomp filter (%s): relaying unconfined",
 		    strerror(-r));
 	if (!landlock)
 		log_debug("no Landlock on this kernel");
 }
 
-/* Relay to display d (DISPLAY_NONE: the single live one). */
+/*
+ * Relay to display d (DISPLAY_NONE: the single live one), with the
+ * client's ssh-agent forwarded when it sent agent_uuid (or "").
+ */
 static int
 run_relay(const struct context *ctx, const struct proxy_opts *o,
-    const struct display *d, const sigset_t *waitmask)
+    const struct display *d, const char *agent_uuid,
+    const sigset_t *waitmask)
 {
 	struct skip_log sl = { 0, false };
 	struct sockdir_lookup l = { &ctx->dirs, ctx->host, ctx->user.uid,
 	    o->connect_timeout_ms, log_skipped, &sl, "", 0, false };
 	struct relay_result res;
-	char label[PATH_MAX];
+	char label[PATH_MAX], picked[SOCKDIR_LABEL_MAX] = "";
 	int64_t started = usec_now();
 	int fd, r;
 
@@ -280,9 +288,10 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 		return no_session(NULL, EX_OSERR, "cannot start: %s",
 		    strerror(-r));
 	if (d->kind == DISPLAY_NONE) {
-		fd = connect_picked(ctx, o, &l);
+		fd = connect_picked(ctx, o, &l, picked);
 	} else {
 		(void)display_label(d, label, sizeof(label));
+		strlcpy(picked, label, sizeof(picked));
 		fd = connect_named(o, d, waitmask, &l, label);
 	}
 	if ((r = signals_block()) < 0 && fd >= 0) {
@@ -296,9 +305,11 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 		strlcpy(label, l.path, sizeof(label));
 	/* journalled at the end only: loading libsystemd would delay relaying */
 	log_debug("relaying %s to %s", label, l.path);
+	agentlink_begin(ctx, o, agent_uuid, picked);
 	r = relay_run(STDIN_FILENO, STDOUT_FILENO, fd, waitmask,
 	    o->restricted ? confine : NULL, &res);
 	close(fd);
+	agentlink_end();
 	return relay_done(r, &res, label, l.path, started);
 }
 
@@ -427,7 +438,7 @@ run_restricted(const struct proxy_opts *o, const sigset_t *waitmask)
 	    "request for %s", f.mode, label[0] ? label : "the live session");
 	if ((r = context_init(&ctx, o, XPRA_CONF_DIR)) < 0)
 		return context_failed(r);
-	status = run_relay(&ctx, o, &req.display, waitmask);
+	status = run_relay(&ctx, o, &req.display, req.agent_uuid, waitmask);
 	context_free(&ctx);
 	return status;
 }
@@ -463,8 +474,6 @@ log_ignored(const struct proxy_opts *o)
 
 	for (i = 0; i < o->ignored.n; i++)
 		log_debug("ignoring xpra option %s", o->ignored.v[i]);
-	if (o->agent_uuid[0] != '\0' || o->sessions_dir != NULL)
-		log_debug("ssh-agent forwarding is not implemented: ignored");
 }
 
 /*
@@ -499,7 +508,8 @@ run_unrestricted(struct proxy_opts *o, const sigset_t *waitmask)
 	if (o->command == CMD_LIST)
 		status = run_list(&ctx, o);
 	else
-		status = run_relay(&ctx, o, &o->display, waitmask);
+		status = run_relay(&ctx, o, &o->display, o->agent_uuid,
+		    waitmask);
 	context_free(&ctx);
 	return status;
 }

@@ -331,13 +331,6 @@ is_xpra_program(const char *s, const char *self)
 	return false;
 }
 
-static bool
-is_hex_uuid(const char *s)
-{
-	return strlen(s) == AGENT_UUID_LEN &&
-	    strspn(s, "0123456789abcdefABCDEF") == AGENT_UUID_LEN;
-}
-
 /*
  * An agent uuid as xpra master's valid_uuid() takes it: 1 to UUID_MAX of
  * [A-Za-z0-9._-], no leading dot, no "..", not "agent" or "agent.default".
@@ -372,8 +365,9 @@ parse_display(const char *s, struct display *ret)
 }
 
 /*
- * One argument after "_proxy".  An agent uuid is kept when it is the hex
- * digest; any other well-formed one is accepted and ignored.
+ * One argument after "_proxy".  An agent uuid is kept when every server
+ * version takes it as a link name (agent_uuid_valid()); any other one
+ * master's rule allows is accepted and ignored.
  */
 static enum request_reason
 parse_proxy_arg(const char *a, struct request *r, bool *have_display)
@@ -384,7 +378,7 @@ parse_proxy_arg(const char *a, struct request *r, bool *have_display)
 	if (is_socket_dir_option(a))
 		return REASON_NONE;	/* the client never picks a directory */
 	if (strncmp(a, env, sizeof(env) - 1) == 0 && is_agent_uuid(uuid)) {
-		if (is_hex_uuid(uuid))
+		if (agent_uuid_valid(uuid))
 			strlcpy(r->agent_uuid, uuid, sizeof(r->agent_uuid));
 		return REASON_NONE;
 	}

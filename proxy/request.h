@@ -57,7 +57,7 @@ struct request {
 	enum request_reason	 reason;	/* REQUEST_REFUSE only */
 	enum request_probe	 probe;		/* REQUEST_PROBE only */
 	struct display		 display;	/* REQUEST_RELAY only */
-	char			 agent_uuid[AGENT_UUID_LEN + 1]; /* or "" */
+	char			 agent_uuid[AGENT_UUID_MAX + 1]; /* or "" */
 	char			 probe_arg[REQUEST_WORD_MAX]; /* X of a probe */
 };
 

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -175,7 +176,19 @@ static const struct sock_filter relay_filter[] = {
 	/* the way out */
 	ALLOW(__NR_exit_group),
 	ALLOW(__NR_exit),
+	/* keep_dirfd's checks are inserted here (sandbox_enter) */
 	RET_EPERM,
+};
+
+/*
+ * The agent link's removal (agent_link_remove()): readlinkat() and
+ * unlinkat(name, 0) on that one directory descriptor.  KEEP_DIRFD is
+ * replaced by its number.
+ */
+#define KEEP_DIRFD	0xffffffffU
+static const struct sock_filter keep_dir_filter[] = {
+	ALLOW_ARG(__NR_readlinkat, 0, KEEP_DIRFD),
+	ALLOW_ARG2(__NR_unlinkat, 0, KEEP_DIRFD, 2, 0),
 };
 
 int
@@ -211,10 +224,15 @@ landlock_rights(int abi)
  * connect, from ABI 6 no abstract unix socket and no signal outside this
  * process.  0 or -errno.
  */
+/* keep_dirfd >= 0: files in that directory may be removed (only). */
 static int
-landlock_enter(void)
+landlock_enter(int keep_dirfd)
 {
 	struct ruleset_attr attr = { 0 };
+	struct landlock_path_beneath_attr keep = {
+		.allowed_access = LANDLOCK_ACCESS_FS_REMOVE_FILE,
+		.parent_fd = keep_dirfd,
+	};
 	int abi, ruleset, r = 0;
 
 	abi = (int)syscall(__NR_landlock_create_ruleset, NULL, 0,
@@ -230,7 +248,9 @@ landlock_enter(void)
 	    sizeof(attr), 0);
 	if (ruleset < 0)
 		return -errno;
-	if (syscall(__NR_landlock_restrict_self, ruleset, 0) < 0)
+	if ((keep_dirfd >= 0 && syscall(__NR_landlock_add_rule, ruleset,
+	    LANDLOCK_RULE_PATH_BENEATH, &keep, 0) < 0) ||
+	    syscall(__NR_landlock_restrict_self, ruleset, 0) < 0)
 		r = -errno;
 	close(ruleset);
 	return r;
@@ -253,13 +273,24 @@ seccomp_add(const struct sock_filter *filter, size_t n)
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 int
-sandbox_enter(bool *ret_landlock)
+sandbox_enter(bool *ret_landlock, int keep_dirfd)
 {
+	struct sock_filter f[NELEM(relay_filter) + NELEM(keep_dir_filter)];
+	size_t n = NELEM(relay_filter) - 1, i;	/* up to RET_EPERM */
+
 	*ret_landlock = false;
 	if (!XP_SANDBOX)
 		return 0;
-	*ret_landlock = landlock_enter() == 0;
+	*ret_landlock = landlock_enter(keep_dirfd) == 0;
 	if (SANDBOX_ARCH == 0)
 		return -ENOSYS;
-	return seccomp_add(relay_filter, NELEM(relay_filter));
+	memcpy(f, relay_filter, n * sizeof(f[0]));
+	for (i = 0; keep_dirfd >= 0 && i < NELEM(keep_dir_filter); i++) {
+		f[n] = keep_dir_filter[i];
+		if (f[n].k == KEEP_DIRFD)
+			f[n].k = (uint32_t)keep_dirfd;
+		n++;
+	}
+	f[n++] = relay_filter[NELEM(relay_filter) - 1];
+	return seccomp_add(f, n);
 }

@@ -35,9 +35,12 @@ int	sandbox_prepare(void);
  * execveat kill the process, anything else fails with EPERM; no open of
  * any kind is allowed, Landlock or not (the relay opens what it needs
  * before, see relay_run()).  The journal works whether libsystemd made
- * its socket before or makes it after.  Returns 0, or -errno if the
- * seccomp filter could not be installed (the caller decides).
+ * its socket before or makes it after.  keep_dirfd, unless -1, is a
+ * directory where readlinkat() and unlinkat(fd, name, 0) stay allowed
+ * (Landlock: removing files beneath it, nothing else), for the agent
+ * link's removal.  Returns 0, or -errno if the seccomp filter could not
+ * be installed (the caller decides).
  */
-int	sandbox_enter(bool *ret_landlock);
+int	sandbox_enter(bool *ret_landlock, int keep_dirfd);
 
 #endif /* SANDBOX_H */

@@ -181,7 +181,7 @@ join_labels(const struct strlist *labels, char *buf, size_t len)
 
 int
 sessions_pick(const struct context *ctx, char *ret_path, size_t len,
-    char *reterr_labels, size_t labels_len)
+    char *ret_label, char *reterr_labels, size_t labels_len)
 {
 	struct live lv = { STRLIST_INIT, STRLIST_INIT, 0 };
 	int i, r;
@@ -194,6 +194,8 @@ sessions_pick(const struct context *ctx, char *ret_path, size_t len,
 			r = -EEXIST;
 		} else if (strlcpy(ret_path, lv.paths.v[i], len) >= len) {
 			r = -ENAMETOOLONG;
+		} else {
+			strlcpy(ret_label, lv.labels.v[i], SOCKDIR_LABEL_MAX);
 		}
 	}
 	strlist_clear(&lv.labels);

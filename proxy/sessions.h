@@ -20,10 +20,12 @@ int	sessions_list(FILE *out, const struct context *ctx, bool json);
 /*
  * Pick the one live display: entries labelled ":proxy-*" count only when
  * nothing else is live.  Returns 0 with the first socket of that display
- * in ret_path (size len), -ENOENT if none is live, -EEXIST if several are
- * (their labels, ", "-separated, in reterr_labels), or -errno.
+ * in ret_path (size len) and its label (":100", ":wayland-0") in
+ * ret_label (SOCKDIR_LABEL_MAX bytes), -ENOENT if none is live, -EEXIST
+ * if several are (their labels, ", "-separated, in reterr_labels), or
+ * -errno.
  */
 int	sessions_pick(const struct context *ctx, char *ret_path, size_t len,
-	    char *reterr_labels, size_t labels_len);
+	    char *ret_label, char *reterr_labels, size_t labels_len);
 
 #endif /* SESSIONS_H */

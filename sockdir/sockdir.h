@@ -281,6 +281,50 @@ const struct sock_listener *sock_listeners_find(const struct sock_listeners *l,
 /* Release what sock_listeners_get() filled.  NULL-safe, idempotent. */
 void	sock_listeners_free(struct sock_listeners *l);
 
+/* --- agent.c: ssh-agent forwarding into a session directory ------------ */
+
+#define AGENT_UUID_MAX	128
+
+/*
+ * An SSH_AGENT_UUID every xpra server version from 4.4 on takes as a link
+ * name: 1 to AGENT_UUID_MAX of [A-Za-z0-9_-] ('/' and '.' are refused by
+ * 6.x, the rest by master's valid_uuid()), and not "agent" (the server's
+ * own link).  Clients send a 64-digit hex digest.
+ */
+bool	agent_uuid_valid(const char *uuid);
+
+struct agent_link {
+	int	dirfd;			/* <session dir>/ssh, O_PATH; or -1 */
+	char	name[AGENT_UUID_MAX + 1];
+	char	target[PATH_MAX];	/* what the link points at */
+};
+
+#define AGENT_LINK_INIT	{ -1, "", "" }
+
+/*
+ * Make <session_dir>/ssh/<uuid> a symbolic link to agent, as "xpra _proxy"
+ * 4.4 and later do for the server to pass on to the session.  session_dir
+ * is opened with trust_open_dir() and its "ssh" subdirectory (the
+ * server's, never made here) with trust_open_subdir(); agent must be an
+ * absolute path to a socket of uid's.  A symlink already at that name
+ * (an older link, a broken one) is replaced, anything else is left alone.
+ * Returns 0 with *ret filled (it holds the directory open until
+ * agent_link_remove()), or -EINVAL (a bad uuid or relative agent),
+ * -ENOTSOCK, -EPERM (not uid's, or an unsafe directory), -ENOENT (no
+ * session directory, no ssh/, no agent), -EEXIST (not a symlink there),
+ * -ELOOP, -errno.
+ */
+int	agent_link_create(const char *session_dir, uid_t uid, const char *uuid,
+	    const char *agent, struct agent_link *ret);
+
+/*
+ * Remove the link agent_link_create() made, only if it still points where
+ * it did (unlinkat() and readlinkat() on l->dirfd alone, so that it works
+ * inside the relay's sandbox); close the directory.  Returns 0 (also when
+ * l holds nothing), -ESTALE (replaced since: left alone), or -errno.
+ */
+int	agent_link_remove(struct agent_link *l);
+
 /* --- scan.c: enumerating sessions --------------------------------------- */
 
 struct sockdir_entry {

@@ -587,6 +587,100 @@ test_abstract(void)
 	free((void *)d);
 }
 
+/* What dir/ssh/name links to, or "" */
+static const char *
+link_of(const char *dir, const char *name)
+{
+	static char target[PATH_MAX];
+	char path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/ssh/%s", dir, name);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n < 0 ? 0 : n] = '\0';
+	return target;
+}
+
+static void
+test_agent_link(void)
+{
+	const char *sess = strdup(fixture_dir());
+	const char *other = strdup(fixture_dir());
+	char agent[PATH_MAX], ssh[PATH_MAX + 8], path[PATH_MAX + 64];
+	struct agent_link l = AGENT_LINK_INIT;
+	uid_t uid = getuid();
+	int afd;
+
+	/* xpra's rules: 6.x refuses '/' and '.', master the rest */
+	CU_ASSERT(agent_uuid_valid("0123abcdEF_-x"));
+	CU_ASSERT(!agent_uuid_valid(""));
+	CU_ASSERT(!agent_uuid_valid("a.b"));
+	CU_ASSERT(!agent_uuid_valid("../x"));
+	CU_ASSERT(!agent_uuid_valid("agent"));
+	CU_ASSERT(!agent_uuid_valid("a b"));
+	memset(path, 'a', 129);
+	path[129] = '\0';
+	CU_ASSERT(!agent_uuid_valid(path));
+	path[128] = '\0';
+	CU_ASSERT(agent_uuid_valid(path));
+
+	strlcpy(agent, fixture_path(other, "agent.1"), sizeof(agent));
+	afd = fixture_listen(agent);
+	/* no ssh/ in the session directory: the server's to make */
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "u1", agent, &l), -ENOENT);
+	snprintf(ssh, sizeof(ssh), "%s/ssh", sess);
+	CU_ASSERT_EQUAL(mkdir(ssh, 0700), 0);
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "a/b", agent, &l),
+	    -EINVAL);
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "u1", "agent.1", &l),
+	    -EINVAL);
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "u1",
+	    fixture_path(other, "none"), &l), -ENOENT);
+	close(open(fixture_path(other, "file"), O_CREAT | O_WRONLY, 0600));
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "u1",
+	    fixture_path(other, "file"), &l), -ENOTSOCK);
+	CU_ASSERT_EQUAL(l.dirfd, -1);		/* untouched on failure */
+
+	/* made, and removed while it is ours */
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "u1", agent, &l), 0);
+	CU_ASSERT_STRING_EQUAL(link_of(sess, "u1"), agent);
+	CU_ASSERT_EQUAL(agent_link_remove(&l), 0);
+	CU_ASSERT_STRING_EQUAL(link_of(sess, "u1"), "");
+	CU_ASSERT_EQUAL(l.dirfd, -1);
+	CU_ASSERT_EQUAL(agent_link_remove(&l), 0);	/* nothing held */
+
+	/* an old or broken link is replaced; anything else is left */
+	snprintf(path, sizeof(path), "%s/u2", ssh);
+	CU_ASSERT_EQUAL(symlink("/nonexistent", path), 0);
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "u2", agent, &l), 0);
+	CU_ASSERT_STRING_EQUAL(link_of(sess, "u2"), agent);
+	/* replaced by someone else meanwhile: left alone */
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(symlink("/elsewhere", path), 0);
+	CU_ASSERT_EQUAL(agent_link_remove(&l), -ESTALE);
+	CU_ASSERT_STRING_EQUAL(link_of(sess, "u2"), "/elsewhere");
+	snprintf(path, sizeof(path), "%s/u3", ssh);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "u3", agent, &l),
+	    -EEXIST);
+
+	/* a directory others may write to, or a symlinked ssh/: refused */
+	CU_ASSERT_EQUAL(chmod(ssh, 0770), 0);
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "u4", agent, &l), -EPERM);
+	CU_ASSERT_EQUAL(chmod(ssh, 0700), 0);
+	CU_ASSERT_EQUAL(rename(ssh, fixture_path(sess, "ssh.real")), 0);
+	CU_ASSERT_EQUAL(symlink("ssh.real", ssh), 0);
+	CU_ASSERT_EQUAL(agent_link_create(sess, uid, "u4", agent, &l), -ELOOP);
+	if (uid == 0) {		/* someone else's agent socket */
+		CU_ASSERT_EQUAL(chown(agent, OTHER_UID, 0), 0);
+		CU_ASSERT_EQUAL(agent_link_create(other, 0, "u5", agent, &l),
+		    -EPERM);
+	}
+	close(afd);
+	free((void *)sess);
+	free((void *)other);
+}
+
 CU_TestInfo sockdir_tests[] = {
 	{ "sockdir_connect: session dir, then flat, dir order, stale skipped,"
 	    " one connection", test_order_and_one_connection },
@@ -609,5 +703,7 @@ CU_TestInfo sockdir_tests[] = {
 	    test_classify_table },
 	{ "abstract @xpra/N: xpra's names, after the files, peer uid checked",
 	    test_abstract },
+	{ "agent_link: made by fd, only a symlink replaced, removed if ours",
+	    test_agent_link },
 	CU_TEST_INFO_NULL,
 };
