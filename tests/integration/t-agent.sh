@@ -6,7 +6,7 @@
 # XDG_RUNTIME_DIR to a private directory per user); the session is a fake
 # xpra server at ~/.xpra/<hostname>-N.  Two accounts: unrestricted
 # (`ssh -A host xpra-proxy _proxy :N --env=...`) and restricted
-# (`restrict,agent-forwarding,command="xpra-proxy --restricted"`, the
+# (packaging/authorized_keys.example's `restrict,agent-forwarding,command=...`, the
 # client's `xpra _proxy :N --env=...`).  For each, while the session runs:
 # <session dir>/ssh/<uuid> is a symlink to the forwarded agent socket and
 # `ssh-add -l` as the user through it lists the client's key; the link is
@@ -18,6 +18,7 @@
 # Run: sudo TOP=$PWD XPRA_PROXY=$PWD/xpra-proxy bash tests/integration/t-agent.sh
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/sshd.sh"
+. "$TOP/tests/lib/restricted.sh"
 
 UU=xpxagu	# unrestricted
 UR=xpxagr	# restricted, agent forwarding allowed by its key options
@@ -48,8 +49,11 @@ SSHD_NO_LOGIN_CHECK=1 sshd_start "$UU $UR" \
     "AllowAgentForwarding yes" \
     "Match User $UU" "	SetEnv XDG_RUNTIME_DIR=${RUN[$UU]}" \
     "Match User $UR" "	SetEnv XDG_RUNTIME_DIR=${RUN[$UR]}"
-SSHD_KEY_OPTIONS="restrict,agent-forwarding,command=\"$PROXY_COPY --restricted\"" \
-    sshd_install_key "$UR"
+# the shipped example's line for it
+KEYS_EXAMPLE=$TOP/packaging/authorized_keys.example
+keyopts=$(example_key_options "/usr/bin/xpra-proxy --restricted" \
+    agent-forwarding) || exit 1
+SSHD_KEY_OPTIONS=$keyopts sshd_install_key "$UR"
 
 # the client's agent, holding the client's key
 ssh-agent -a "$T/agent.sock" -D >"$T/agent.log" 2>&1 &

@@ -354,12 +354,14 @@ EOF
 	return "${st/None/99}"
 }
 
-# example_key_options COMMAND: the options of the first line of
-# $KEYS_EXAMPLE whose forced command is COMMAND, /usr/bin/xpra-proxy
-# replaced by $PROXY_COPY; fails unless they include restrict.
+# example_key_options COMMAND [OPTION]: the options of the first line of
+# $KEYS_EXAMPLE whose forced command is COMMAND (and that has OPTION),
+# /usr/bin/xpra-proxy replaced by $PROXY_COPY; fails unless they include
+# restrict.
 example_key_options() {
 	local o
-	o=$(grep -v '^#' "$KEYS_EXAMPLE" | grep -m1 -F "command=\"$1\"" |
+	o=$(grep -v '^#' "$KEYS_EXAMPLE" | grep -F "${2:-restrict}" |
+	    grep -m1 -F "command=\"$1\"" |
 	    sed -e 's/ ssh-[a-z0-9-]* .*$//' -e "s|/usr/bin/xpra-proxy|$PROXY_COPY|")
 	case $o in
 	*restrict*) echo "$o";;
