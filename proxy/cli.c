@@ -327,9 +327,12 @@ parse_command(struct parser *p, bool named_xpra)
 		p->o->command = CMD_INITENV;
 		return 0;
 	}
-	if (strncmp(arg, "_proxy", 6) == 0)
-		return usage_error(p, "'%s' (server start) is not supported: "
-		    "start the server with xpra itself", arg);
+	if (strncmp(arg, "_proxy_", 7) == 0) {
+		/* start-or-attach: xpra's own job, with xpra's own argv */
+		p->o->command = CMD_HANDOVER;
+		p->o->handover_argv = p->argv + p->i;
+		return 0;
+	}
 	if (named_xpra)
 		return usage_error(p, "'xpra %s' is not supported here: this "
 		    "is xpra-proxy, which only knows _proxy, list and "

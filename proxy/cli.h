@@ -24,6 +24,7 @@ enum proxy_command {
 	CMD_HELP,
 	CMD_VERSION,
 	CMD_INITENV,		/* "xpra initenv" when installed as xpra */
+	CMD_HANDOVER,		/* _proxy_start...: the real xpra's to run */
 };
 
 /* A display number allowed by --allow-display (no path: small). */
@@ -53,6 +54,7 @@ struct proxy_opts {
 	char			*forced_argv[CLI_FORCED_WORDS + 1];
 	struct allowed_display	 allowed[CLI_ALLOW_MAX]; /* --allow-display */
 	size_t			 n_allowed;
+	char *const		*handover_argv;	/* from the _proxy_* word on */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include "agentlink.h"
 #include "cli.h"
 #include "context.h"
+#include "handover.h"
 #include "log.h"
 #include "relay.h"
 #include "request.h"
@@ -521,6 +522,8 @@ run_command(struct proxy_opts *o)
 	sigset_t waitmask;
 	int r;
 
+	if (o->command == CMD_HANDOVER)
+		return handover_exec(o->handover_argv);
 	if (o->command != CMD_RELAY && o->command != CMD_LIST)
 		return run_simple(o);
 	if ((o->restricted && (r = sandbox_prepare()) < 0) ||

@@ -1,8 +1,8 @@
 #!/bin/bash
 # t-cli.sh - the binary's contract at its edges: exit statuses for usage
 # errors and signals, a terminal refused, `xpra initenv` when installed as
-# xpra, --help/--version, and never a byte on stdout when nothing is
-# relayed.
+# xpra, _proxy_start* handed to the real xpra, --help/--version, and never
+# a byte on stdout when nothing is relayed.
 . "$(dirname "$0")/../lib/common.sh"
 tmp_setup
 host=$(hostname)
@@ -26,7 +26,7 @@ expect 64 "invalid display ''" "$P" ""
 expect 64 "invalid display ':-1'" "$P" :-1
 expect 64 "too many arguments" "$P" :1 :2
 expect 64 "too many arguments" "$P" _proxy :1 :2
-expect 64 "not supported" "$P" _proxy_start :1
+expect 64 "invalid display '_proxyx'" "$P" _proxyx :1
 expect 64 "invalid --wait" "$P" --wait=forever :1
 # 0 would be SO_SNDTIMEO {0, 0}: a connect with no time-out at all
 expect 64 "invalid --connect-timeout value '0'" "$P" --connect-timeout=0 :1
@@ -46,6 +46,24 @@ ln -s "$XPRA_PROXY_ARGV0" "$T/xpra"
 "$T/xpra" initenv </dev/null >"$T/out" 2>"$T/err" || fail "xpra initenv failed"
 [ ! -s "$T/out" ] && [ ! -s "$T/err" ] || fail "xpra initenv printed something"
 expect 64 "not supported here" "$T/xpra" start :1
+
+# _proxy_start and the rest of the family: handed to the first xpra in
+# PATH that is not this program (not even under the name xpra), argv as
+# it came; relative PATH entries never count
+mkdir "$T/real" "$T/cwd"
+printf '#!/bin/sh\necho "real xpra: $*" >&2\nexit 3\n' >"$T/real/xpra"
+printf '#!/bin/sh\necho "relative: $*" >&2\nexit 4\n' >"$T/cwd/xpra"
+chmod 755 "$T/real/xpra" "$T/cwd/xpra"
+for sub in _proxy_start _proxy_start_desktop _proxy_shadow_start _proxy_run; do
+	(cd "$T/cwd" && env PATH=.:"$T":"$T/real" "$P" $sub ":7" --start=xterm \
+	    </dev/null >"$T/out" 2>"$T/err")
+	rc=$?
+	[ $rc = 3 ] && [ "$(cat "$T/err")" = "real xpra: $sub :7 --start=xterm" ] ||
+	    fail "$sub: exit $rc, want the real xpra's 3: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "$sub: wrote to stdout"
+done
+expect 69 "no xpra in PATH" env PATH="$T":relative "$P" _proxy_start :7
+expect 69 "no xpra in PATH" env PATH="$T" "$T/xpra" _proxy_start :7
 
 # a terminal on stdin/stdout is refused before any connection
 $PY "$FAKESERVER" --socket "$T/s/$host-5" --mode silent --accept 4 &
