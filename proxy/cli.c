@@ -17,6 +17,7 @@
 const char cli_usage[] =
 "usage: xpra-proxy [OPTIONS] [DISPLAY]\n"
 "       xpra-proxy [OPTIONS] _proxy [DISPLAY] [XPRA-OPTIONS]\n"
+"       xpra-proxy [OPTIONS] _proxy_start... [XPRA-ARGUMENTS]  (runs xpra)\n"
 "       xpra-proxy [OPTIONS] list [--json]\n"
 "       xpra-proxy --restricted [--allow-display=LIST] [OPTIONS]\n"
 "       xpra-proxy -c COMMAND\n"
