@@ -19,6 +19,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/sshd.sh"
 . "$TOP/tests/lib/restricted.sh"
+. "$TOP/tests/lib/xpra.sh"	# proxy_pids
 
 UU=xpxagu	# unrestricted
 UR=xpxagr	# restricted, agent forwarding allowed by its key options
@@ -114,12 +115,6 @@ session_end() {
 	wait_gone "$SRV_PID" 50 || kill "$SRV_PID" 2>/dev/null
 }
 
-# relay_pid USER: the xpra-proxy sshd started for USER
-relay_pid() {
-	ps -u "$1" -o pid=,args= | awk -v p="$PROXY_COPY" \
-	    'index($0, p) && !/ sh -c / { print $1; exit }'
-}
-
 for mode in unrestricted restricted; do
 	if [ $mode = unrestricted ]; then
 		u=$UU cmd="$PROXY_COPY _proxy :$N --env=SSH_AGENT_UUID=$UUID"
@@ -137,7 +132,7 @@ for mode in unrestricted restricted; do
 	c="$mode: SIGTERM"
 	session_start $u "$cmd" -A
 	if link_live "$c" $u; then
-		pid=$(relay_pid $u)
+		pid=$(proxy_pids $u)
 		[ -n "$pid" ] && kill -TERM "$pid" ||
 		    bad "$c" "no xpra-proxy of $u: $(ps -u $u -o pid=,args=)"
 	fi
