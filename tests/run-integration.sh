@@ -9,7 +9,8 @@
 # then run the binary through a wrapper, tests/lib/valgrind.sh, and the
 # run fails if any of its logs is not empty).  A script exits 0 to pass,
 # 77 to skip, anything else fails.  On failure its output is shown (with
-# V=1, always).
+# V=1, always).  XP_TESTS="t-a t-b" runs only those scripts (while
+# working on them: make check-valgrind XP_TESTS=t-agent).
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 XPRA_PROXY=${XPRA_PROXY:-$TOP/xpra-proxy}
@@ -58,6 +59,10 @@ if [ ${#scripts[@]} = 0 ]; then
 fi
 # sorted, independent of the locale
 mapfile -t scripts < <(printf '%s\n' "${scripts[@]}" | LC_ALL=C sort)
+if [ -n "${XP_TESTS:-}" ]; then
+	mapfile -t scripts < <(printf '%s\n' "${scripts[@]}" |
+	    grep -E "/($(echo $XP_TESTS | tr ' ' '|'))\.sh\$")
+fi
 
 for t in "${scripts[@]}"; do
 	name=$(basename "$t" .sh)
