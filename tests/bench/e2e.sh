@@ -25,12 +25,7 @@ VARIANTS=${2:-initenv}
 U=xpxbench
 N=150			# the xpra server's display
 
-need_root
-[ -x "$XPRA_PROXY" ] || skip "no executable $XPRA_PROXY (run make first)"
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-tmp_setup
-ensure_user "$U"
-install_proxy_copy
+xpra_script_setup "$U"
 
 XPRA_START_CMD=		# no window: `xpra version` needs none
 sshd_start "$U" >&2

@@ -20,21 +20,11 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 need_user_runs
-command -v unshare >/dev/null || skip "no unshare"
-if [ "${IN_NS:-}" != 1 ]; then
-	unshare --mount --propagation private true 2>/dev/null ||
-	    skip "cannot create a mount namespace here"
-	IN_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
-fi
+private_mount_ns "$@"
 tmp_setup
 journal_sink
 V=xpxabv A=xpxaba
-ensure_user $V
-ensure_user $A
-install_proxy_copy
-fake_setup
-P=$PROXY_COPY
-HOST=$(hostname)
+victim_and_attacker $V $A
 VD=$T/victim; mkd $V: 700 "$VD"
 # abstract names are shared by the whole network namespace: numbers no
 # other script uses
@@ -49,18 +39,6 @@ run_victim() {
 	RC=$?
 }
 PENV=()
-
-# relayed CASE INPUT: exit 0 and stdout exactly INPUT
-relayed() {
-	if [ "$RC" != 0 ]; then
-		bad "$1" "exit $RC; stderr: $(errtext)"
-	elif [ "$(cat "$T/out")" != "$2" ]; then
-		bad "$1" "stdout '$(head -c 100 "$T/out")', not '$2'"
-	else
-		return 0
-	fi
-	return 1
-}
 
 # untouched CASE ADDRESS: the one-connection echo server there got nothing
 untouched() {
@@ -91,18 +69,18 @@ serve $V "@xpra/$d" --accept 3
 for a in ":$d" "$d" "_proxy $d"; do
 	# shellcheck disable=SC2086
 	run_victim "abstract $a" "via @xpra/$d" --socket-dirs="$VD" $a
-	relayed "only @xpra/$d: xpra-proxy $a" "via @xpra/$d"
+	relayed_exactly "only @xpra/$d: xpra-proxy $a" "via @xpra/$d"
 done
 serve $V "@xpra/wayland-$d"
 run_victim w "wayland" --socket-dirs="$VD" "wayland-$d"
-relayed "only @xpra/wayland-$d: xpra-proxy wayland-$d" wayland
+relayed_exactly "only @xpra/wayland-$d: xpra-proxy wayland-$d" wayland
 
 # ---- 2. a live file first ---------------------------------------------------
 next_display
 serve $V "$VD/$HOST-$d"
 serve $V "@xpra/$d"
 run_victim 2 "file first" --socket-dirs="$VD" ":$d"
-relayed "live file and live abstract: the file" "file first" &&
+relayed_exactly "live file and live abstract: the file" "file first" &&
     untouched "live file and live abstract: abstract untouched" "@xpra/$d"
 
 # ---- 3. a stale file, then the abstract socket ------------------------------
@@ -110,7 +88,7 @@ next_display
 stale $V "$VD/$HOST-$d" '-10 min'
 serve $V "@xpra/$d"
 run_victim 3 "past the stale file" --socket-dirs="$VD" --wait=0 ":$d"
-relayed "stale file, live abstract: the abstract" "past the stale file"
+relayed_exactly "stale file, live abstract: the abstract" "past the stale file"
 
 # ---- 4. a squatter, nothing else ---------------------------------------------
 next_display
@@ -131,7 +109,7 @@ next_display
 serve $A "@xpra/$d"
 serve $V "$VD/$HOST-$d"
 run_victim 5 "own file" --socket-dirs="$VD" ":$d"
-relayed "squatter and own file: the file" "own file" &&
+relayed_exactly "squatter and own file: the file" "own file" &&
     untouched "squatter and own file: squatter untouched" "@xpra/$d"
 
 # ---- the journal --------------------------------------------------------------

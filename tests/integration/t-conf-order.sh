@@ -22,13 +22,8 @@ TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$TOP/tests/lib/common.sh"
 
 need_user_runs
-command -v unshare >/dev/null || skip "no unshare (util-linux)"
 [ -d /etc/xpra ] || skip "no /etc/xpra to mount over (Debian package xpra)"
-if [ "${IN_NS:-}" != 1 ]; then
-	unshare --mount --propagation private true 2>/dev/null ||
-	    skip "cannot create a mount namespace here"
-	IN_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
-fi
+private_mount_ns "$@"
 XPRA=/usr/bin/xpra
 [ -x $XPRA ] || say "no xpra: only the expected output is checked"
 tmp_setup

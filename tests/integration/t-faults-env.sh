@@ -9,12 +9,7 @@
 need_user_runs
 tmp_setup
 V=xpxvictim A=xpxattacker
-ensure_user $V
-ensure_user $A
-install_proxy_copy
-fake_setup
-P=$PROXY_COPY
-HOST=$(hostname)
+victim_and_attacker $V $A
 VHOME=$(getent passwd $V | cut -d: -f6)
 AHOME=$(getent passwd $A | cut -d: -f6)
 SERVE_OPTS=(--delay 0.3)	# runs live long enough to be watched
@@ -42,14 +37,7 @@ relay_ok() {
 	wait_gone $pid 100 || { kill -KILL $pid; bad "$c" "hung"; }
 	wait $pid; RC=$?
 	watch_check "$c" $pid "${MAX_FDS:-6}"
-	if [ "$RC" != 0 ]; then
-		bad "$c" "exit $RC; stderr: $(errtext)"
-	elif [ "$(cat "$T/out")" != "$in" ]; then
-		bad "$c" "stdout '$(head -c 100 "$T/out")', not '$in'"
-	else
-		return 0
-	fi
-	return 1
+	relayed_exactly "$c" "$in"
 }
 
 # ---- E1: fd 0, 1, 2 closed at start, each alone and all ---------------

@@ -5,12 +5,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 need_root
-command -v unshare >/dev/null || skip "no unshare"
-if [ "${IN_NS:-}" != 1 ]; then
-	unshare --mount --propagation private true 2>/dev/null ||
-	    skip "cannot create a mount namespace here"
-	IN_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
-fi
+private_mount_ns "$@"
 tmp_setup
 journal_sink
 

@@ -33,14 +33,8 @@ N=180			# the xpra server's display
 M=181			# the client's Xvfb
 SESSION=xpx-restricted-$$-$RANDOM
 
-need_user_runs
 /usr/bin/python3 -c 'import paramiko' 2>/dev/null || skip "no python3-paramiko"
-# Root's PATH may start with another python3; xpra's helpers must find
-# Debian's.
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-tmp_setup
-ensure_user "$U"
-install_proxy_copy
+xpra_script_setup "$U"
 
 recipe_lines "Match User $U"
 SSHD_NO_LOGIN_CHECK=1 sshd_start "$U" "${RECIPE_LINES[@]}"

@@ -28,14 +28,7 @@ N=170			# the xpra server's display
 M=171			# the client's Xvfb
 SESSION=xpx-remote-$$-$RANDOM
 
-need_root
-[ -x "$XPRA_PROXY" ] || fail "no executable $XPRA_PROXY (run make first)"
-# Root's PATH may start with another python3; xpra's helpers (sound
-# query, ...) must find Debian's.
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-tmp_setup
-ensure_user "$U"
-install_proxy_copy
+xpra_script_setup "$U"
 
 stock_proxy_pids() {
 	ps -u "$U" -o pid=,args= | awk '$3 == "/usr/bin/xpra" && $4 == "_proxy" { print $1 }'

@@ -19,12 +19,7 @@ U=xpxstart
 N=194			# the display the client asks to start
 M=195			# the client's Xvfb
 
-need_root
-[ -x "$XPRA_PROXY" ] || fail "no executable $XPRA_PROXY (run make first)"
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-tmp_setup
-ensure_user "$U"
-install_proxy_copy
+xpra_script_setup "$U"
 _xpra_need
 _xpra_x11_unix
 command -v xmessage >/dev/null || skip "no xmessage (x11-utils)"

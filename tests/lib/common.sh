@@ -251,6 +251,19 @@ fake_setup() {
 	mkdir -m 1777 "$T/pids"
 }
 
+# victim_and_attacker V A: the set-up of a script whose cases run the
+# binary as the victim V against the attacker A: both users, the
+# binary's copy and the fake server's (fake_setup); P is the binary,
+# HOST the host name in socket names.
+victim_and_attacker() {
+	ensure_user "$1"
+	ensure_user "$2"
+	install_proxy_copy
+	fake_setup
+	P=$PROXY_COPY
+	HOST=$(hostname)
+}
+
 # as_user_or_root USER CMD...: as_user, but root runs CMD as it is (with
 # root's environment): the root listeners in the trust cases.
 as_user_or_root() {
@@ -317,6 +330,19 @@ px() {
 
 # errtext: px's stderr on one line, for failure messages.
 errtext() { tr '\n' '|' <"$T/err" | cut -c1-300; }
+
+# relayed_exactly CASE WANT: after a run that set RC and wrote $T/out and
+# $T/err: exit 0 and stdout exactly WANT.  Otherwise `bad CASE` and 1.
+relayed_exactly() {
+	if [ "$RC" != 0 ]; then
+		bad "$1" "exit $RC, expected 0; stderr: $(errtext)"
+	elif [ "$(cat "$T/out")" != "$2" ]; then
+		bad "$1" "stdout '$(head -c 200 "$T/out")', not '$(printf %s "$2" | head -c 200)'"
+	else
+		return 0
+	fi
+	return 1
+}
 
 # px_failed CASE STATUSES: after px, a clean failure: exit status in
 # STATUSES ("69" or "64|69"), nothing on stdout, a message on stderr.
@@ -405,6 +431,18 @@ watch_check() {
 	[ "$n" -le "$WATCH_MAX_ANON_KB" ] ||
 	    { bad "$c" "own anonymous memory $n kB > $WATCH_MAX_ANON_KB: $r"; return 1; }
 	return 0
+}
+
+# private_mount_ns ARG...: re-run this script (with ARG..., its own
+# arguments) in a private mount namespace, once (IN_NS=1 marks the second
+# run), so that what it mounts (journal_sink's /run, a config over
+# /etc/xpra) is its own; skips where unshare cannot make one.
+private_mount_ns() {
+	command -v unshare >/dev/null || skip "no unshare (util-linux)"
+	[ "${IN_NS:-}" = 1 ] && return 0
+	unshare --mount --propagation private true 2>/dev/null ||
+	    skip "cannot create a mount namespace here"
+	IN_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
 }
 
 # journal_sink: in a private mount namespace (the caller's unshare), a

@@ -2,6 +2,7 @@
 # integration scripts (sourced, bash, after common.sh and tmp_setup).
 # Facts behind the choices: shared/reference/xpra-e2e-notes.md.
 #
+#   xpra_script_setup USER	a script's set-up (see below)
 #   xpra_server_start USER N [XPRA-OPTION...]
 #	Runs `xpra start :N --daemon=no ...` as USER under its own Xvfb
 #	(xpra spawns it), with every optional subsystem off and a user
@@ -34,6 +35,18 @@
 #   xmessage_window M	the server's xmessage window, once it is on :M
 
 XPRA_BIN=${XPRA_BIN:-/usr/bin/xpra}
+
+# xpra_script_setup USER: the start of a script with a real xpra:
+# need_user_runs, Debian's tools first in PATH (root's PATH may start
+# with another python3, and xpra's helpers must find Debian's),
+# tmp_setup, USER, install_proxy_copy.
+xpra_script_setup() {
+	need_user_runs
+	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	tmp_setup
+	ensure_user "$1"
+	install_proxy_copy
+}
 XPRA_SERVER_OPTS=(--daemon=no --html=off --mdns=no --pulseaudio=no
     --notifications=no --speaker=off --microphone=off --webcam=no
     --printing=no --file-transfer=no --dbus-proxy=no --dbus-control=no
