@@ -8,41 +8,30 @@
 #include "agentlink.h"
 #include "log.h"
 
-#define SESSIONS_DIR_DEFAULT	"$XDG_RUNTIME_DIR/xpra"
-
 static struct agent_link link_made = AGENT_LINK_INIT;
-
-/* <sessions dir>/<label without ':'>, as xpra's get_session_dir(). */
-static int
-session_dir(const struct context *ctx, const struct proxy_opts *o,
-    const char *label, char *buf, size_t len)
-{
-	const char *entry = o->sessions_dir != NULL && !o->restricted ?
-	    o->sessions_dir : SESSIONS_DIR_DEFAULT;
-	char sessions[PATH_MAX];
-	int r;
-
-	if ((r = sockdir_expand(entry, &ctx->user, sessions,
-	    sizeof(sessions))) < 0)
-		return r;
-	return path_join(buf, len, sessions, label + (label[0] == ':'));
-}
 
 void
 agentlink_begin(const struct context *ctx, const struct proxy_opts *o,
     const char *uuid, const char *label)
 {
 	const char *agent = getenv("SSH_AUTH_SOCK");
-	char dir[PATH_MAX];
+	char dir[PATH_MAX] = "";
+	struct display d;
 	int r;
 
 	if (uuid[0] == '\0')
 		return;
+	if (display_parse(label, &d) < 0 || (d.kind != DISPLAY_NUMBER &&
+	    d.kind != DISPLAY_WAYLAND)) {
+		log_debug("no ssh-agent link: %s has no session directory",
+		    label);
+		return;
+	}
 	if (agent == NULL || agent[0] == '\0') {
 		log_debug("no ssh-agent link: SSH_AUTH_SOCK is not set");
 		return;
 	}
-	if ((r = session_dir(ctx, o, label, dir, sizeof(dir))) == 0)
+	if ((r = context_session_dir(ctx, o, label, dir, sizeof(dir))) == 0)
 		r = agent_link_create(dir, ctx->user.uid, uuid, agent,
 		    &link_made);
 	if (r < 0)
@@ -65,7 +54,9 @@ agentlink_end(void)
 	int r;
 
 	strlcpy(name, link_made.name, sizeof(name));
-	if ((r = agent_link_remove(&link_made)) == -ESTALE)
+	if ((r = agent_link_remove(&link_made)) == -ENOENT)
+		log_debug("ssh-agent link %s already removed", name);
+	else if (r == -ESTALE)
 		log_warn("ssh-agent link %s replaced while we ran: left alone",
 		    name);
 	else if (r < 0)

@@ -2,7 +2,8 @@
  * agentlink.h - ssh-agent forwarding for the one relay of this process
  * (SPEC §7): <sessions dir>/<display>/ssh/<uuid> links to $SSH_AUTH_SOCK
  * while the relay runs, as "xpra _proxy" 4.4 and later make it, and is
- * removed when the relay ends, however it ends (xpra leaves it, #2303).
+ * removed when the relay ends, at its end or on SIGTERM, SIGHUP or SIGINT
+ * (xpra leaves it, #2303).
  */
 #ifndef AGENTLINK_H
 #define AGENTLINK_H
@@ -12,7 +13,8 @@
 
 /*
  * Make the link for the session labelled label (":100", "wayland-0",
- * ":wayland-0") when the client sent an agent uuid (uuid, "" if not) and
+ * ":wayland-0"; a socket path has no session directory: no link) when
+ * the client sent an agent uuid (uuid, "" if not) and
  * SSH_AUTH_SOCK names the user's agent.  The sessions directory is
  * $XDG_RUNTIME_DIR/xpra, as xpra's, or the client's --sessions-dir
  * outside restricted mode.  Forwarding is the client's wish, not a
@@ -24,7 +26,11 @@ void	agentlink_begin(const struct context *ctx, const struct proxy_opts *o,
 /* The link's directory, which the sandbox must let us remove it from; -1. */
 int	agentlink_dirfd(void);
 
-/* Remove the link if it is still ours; a warning if it cannot be. */
+/*
+ * Remove the link if it is still ours; a warning if it cannot be (one
+ * replaced meanwhile, or a sandbox without Landlock, which cannot allow
+ * removing just that link).
+ */
 void	agentlink_end(void);
 
 #endif /* AGENTLINK_H */

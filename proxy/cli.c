@@ -274,8 +274,11 @@ set_display(struct parser *p, const char *arg)
 	if (p->o->display_arg != NULL)
 		return usage_error(p, "too many arguments: '%s' after '%s'",
 		    arg, p->o->display_arg);
-	if ((r = display_parse(arg, &p->o->display)) < 0)
+	if ((r = display_parse(arg, &p->o->display)) < 0 &&
+	    !session_name_valid(arg))
 		return usage_error(p, "invalid display '%s'", arg);
+	if (r < 0)
+		p->o->session_name = arg;	/* display stays NONE */
 	p->o->display_arg = arg;
 	return 0;
 }

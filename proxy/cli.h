@@ -37,6 +37,7 @@ struct proxy_opts {
 	enum proxy_command	 command;
 	struct display		 display;	/* DISPLAY_NONE: pick */
 	const char		*display_arg;	/* as given, or NULL */
+	const char		*session_name;	/* a name given, not a display */
 	struct strlist		 socket_dirs;	/* --socket-dirs, accumulated */
 	struct strlist		 socket_dir;	/* --socket-dir, to prepend */
 	const char		*sessions_dir;	/* --sessions-dir */

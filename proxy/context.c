@@ -10,6 +10,8 @@
 
 #include "context.h"
 
+#define SESSIONS_DIR_DEFAULT	"$XDG_RUNTIME_DIR/xpra"	/* xpra's default */
+
 /* xpra's own defaults, in order (xpra/platform/posix/paths.py). */
 static const char *const default_dirs[] = {
 	"$XDG_RUNTIME_DIR/xpra",
@@ -145,4 +147,19 @@ context_free(struct context *ctx)
 {
 	if (ctx != NULL)
 		strlist_clear(&ctx->dirs);
+}
+
+int
+context_session_dir(const struct context *ctx, const struct proxy_opts *o,
+    const char *label, char *buf, size_t len)
+{
+	const char *entry = o->sessions_dir != NULL && !o->restricted ?
+	    o->sessions_dir : SESSIONS_DIR_DEFAULT;
+	char sessions[PATH_MAX];
+	int r;
+
+	if ((r = sockdir_expand(entry, &ctx->user, sessions,
+	    sizeof(sessions))) < 0)
+		return r;
+	return path_join(buf, len, sessions, label + (label[0] == ':'));
 }

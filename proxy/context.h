@@ -36,6 +36,17 @@ struct context {
 int	context_init(struct context *ctx, const struct proxy_opts *o,
 	    const char *conf_dir);
 
+/*
+ * The session directory of the display labelled label (":100",
+ * "wayland-0") into buf, as xpra's get_session_dir(): the label without
+ * its ':' in the sessions directory, $XDG_RUNTIME_DIR/xpra (expanded as
+ * a socket-dirs entry), or --sessions-dir outside restricted mode.
+ * Returns 0 or -errno as sockdir_expand() and path_join().
+ */
+int	context_session_dir(const struct context *ctx,
+	    const struct proxy_opts *o, const char *label, char *buf,
+	    size_t len);
+
 /* Release the lists of ctx.  NULL-safe. */
 void	context_free(struct context *ctx);
 

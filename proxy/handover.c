@@ -16,8 +16,13 @@
 
 #define HANDOVER_MAX_ARGS	4096
 #define DEFAULT_PATH		"/usr/bin:/bin"
+/*
+ * Set in the environment of the xpra we run: seeing it means that "xpra"
+ * was a wrapper that ran this program again, which would loop.
+ */
+#define HANDOVER_MARK		"XPRA_PROXY_HANDED_OVER"
 
-/* Is the file at path an executable that is not this program? */
+/* Is the file at path an executable that is not this program (self)? */
 static bool
 is_other_xpra(const char *path, const struct stat *self)
 {
@@ -26,20 +31,16 @@ is_other_xpra(const char *path, const struct stat *self)
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    access(path, X_OK) < 0)
 		return false;
-	return self == NULL || st.st_dev != self->st_dev ||
-	    st.st_ino != self->st_ino;
+	return st.st_dev != self->st_dev || st.st_ino != self->st_ino;
 }
 
 /* The first other xpra in PATH, into buf; false if there is none. */
 static bool
-find_xpra(char *buf, size_t len)
+find_xpra(const struct stat *self, char *buf, size_t len)
 {
 	const char *path = getenv("PATH"), *p, *end;
-	struct stat self_st, *self = &self_st;
 	int n;
 
-	if (stat("/proc/self/exe", &self_st) < 0)
-		self = NULL;	/* no /proc: only a name can tell */
 	if (path == NULL || path[0] == '\0')
 		path = DEFAULT_PATH;
 	for (p = path; *p != '\0'; p = *end == ':' ? end + 1 : end) {
@@ -58,9 +59,20 @@ handover_exec(char *const argv[])
 {
 	char path[PATH_MAX];
 	char *args[HANDOVER_MAX_ARGS + 2];
+	struct stat self;
 	size_t i;
 
-	if (!find_xpra(path, sizeof(path))) {
+	if (getenv(HANDOVER_MARK) != NULL) {
+		log_error("cannot run 'xpra %s': the xpra in PATH ran "
+		    "xpra-proxy again", argv[0]);
+		return EX_UNAVAILABLE;
+	}
+	if (stat("/proc/self/exe", &self) < 0) {
+		log_error("cannot run 'xpra %s': without /proc this program "
+		    "cannot tell itself from xpra", argv[0]);
+		return EX_UNAVAILABLE;
+	}
+	if (!find_xpra(&self, path, sizeof(path))) {
 		log_error("cannot run 'xpra %s': no xpra in PATH (other than "
 		    "xpra-proxy itself) to start or attach the session",
 		    argv[0]);
@@ -75,6 +87,10 @@ handover_exec(char *const argv[])
 		return EX_USAGE;
 	}
 	log_debug("handing '%s' over to %s", argv[0], path);
+	if (setenv(HANDOVER_MARK, "1", 1) < 0) {
+		log_error("cannot run %s: %s", path, strerror(errno));
+		return EX_OSERR;
+	}
 	execv(path, args);
 	log_error("cannot run %s: %s", path, strerror(errno));
 	return EX_OSERR;

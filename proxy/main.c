@@ -314,6 +314,37 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 	return relay_done(r, &res, label, l.path, started);
 }
 
+/*
+ * A session given by its name: the live display of that name into *ret
+ * (a display number never gets here: it wins, see cli_parse()).  Returns
+ * 0, or an exit status already reported.
+ */
+static int
+resolve_name(const struct context *ctx, const struct proxy_opts *o,
+    const char *name, struct display *ret)
+{
+	char label[SOCKDIR_LABEL_MAX], names[1024];
+	int r;
+
+	r = sessions_find_name(ctx, o, name, label, names, sizeof(names));
+	if (r == -ENOENT)
+		return no_session(NULL, EX_UNAVAILABLE, "no live session is "
+		    "named '%s'; %s%s", name, names[0] != '\0' ?
+		    "the named ones: " : "none has a name that can be read "
+		    "(xpra 6 writes it in the session directory)", names);
+	if (r == -EEXIST)
+		return no_session(NULL, EX_USAGE, "more than one live session "
+		    "is named '%s': %s", name, names);
+	if (r < 0)
+		return no_session(NULL, EX_OSERR, "cannot list sessions: %s",
+		    strerror(-r));
+	if (display_parse(label, ret) < 0)
+		return no_session(NULL, EX_UNAVAILABLE, "session '%s' is %s, "
+		    "not a display", name, label);
+	log_debug("session '%s' is %s", name, label);
+	return 0;
+}
+
 /* Refuse a restricted request: journal, one line for the user, 77. */
 static int
 refuse(struct log_fields *f, enum request_reason why)
@@ -508,6 +539,10 @@ run_unrestricted(struct proxy_opts *o, const sigset_t *waitmask)
 		return context_failed(r);
 	if (o->command == CMD_LIST)
 		status = run_list(&ctx, o);
+	else if (o->session_name != NULL &&
+	    (status = resolve_name(&ctx, o, o->session_name,
+	    &o->display)) != EX_OK)
+		;	/* reported */
 	else
 		status = run_relay(&ctx, o, &o->display, o->agent_uuid,
 		    waitmask);

@@ -222,11 +222,12 @@ landlock_rights(int abi)
 /*
  * Landlock: no filesystem access at all; from ABI 4 no TCP bind or
  * connect, from ABI 6 no abstract unix socket and no signal outside this
- * process.  0 or -errno.
+ * process; keep_dirfd >= 0: files beneath that directory may be removed,
+ * and *ret_kept says whether that rule is in force (without it the
+ * ruleset is still applied).  0 or -errno.
  */
-/* keep_dirfd >= 0: files in that directory may be removed (only). */
 static int
-landlock_enter(int keep_dirfd)
+landlock_enter(int keep_dirfd, bool *ret_kept)
 {
 	struct ruleset_attr attr = { 0 };
 	struct landlock_path_beneath_attr keep = {
@@ -248,10 +249,12 @@ landlock_enter(int keep_dirfd)
 	    sizeof(attr), 0);
 	if (ruleset < 0)
 		return -errno;
-	if ((keep_dirfd >= 0 && syscall(__NR_landlock_add_rule, ruleset,
-	    LANDLOCK_RULE_PATH_BENEATH, &keep, 0) < 0) ||
-	    syscall(__NR_landlock_restrict_self, ruleset, 0) < 0)
+	*ret_kept = keep_dirfd >= 0 && syscall(__NR_landlock_add_rule, ruleset,
+	    LANDLOCK_RULE_PATH_BENEATH, &keep, 0) == 0;
+	if (syscall(__NR_landlock_restrict_self, ruleset, 0) < 0) {
 		r = -errno;
+		*ret_kept = false;
+	}
 	close(ruleset);
 	return r;
 }
@@ -278,14 +281,21 @@ sandbox_enter(bool *ret_landlock, int keep_dirfd)
 	struct sock_filter f[NELEM(relay_filter) + NELEM(keep_dir_filter)];
 	size_t n = NELEM(relay_filter) - 1, i;	/* up to RET_EPERM */
 
+	bool kept = false;
+
 	*ret_landlock = false;
 	if (!XP_SANDBOX)
 		return 0;
-	*ret_landlock = landlock_enter(keep_dirfd) == 0;
+	*ret_landlock = landlock_enter(keep_dirfd, &kept) == 0;
 	if (SANDBOX_ARCH == 0)
 		return -ENOSYS;
 	memcpy(f, relay_filter, n * sizeof(f[0]));
-	for (i = 0; keep_dirfd >= 0 && i < NELEM(keep_dir_filter); i++) {
+	/*
+	 * seccomp sees the descriptor, not the path ("/x" and "../x" ignore
+	 * it): only Landlock keeps the removal inside the directory, so
+	 * without its rule nothing may be removed (the link then stays).
+	 */
+	for (i = 0; kept && i < NELEM(keep_dir_filter); i++) {
 		f[n] = keep_dir_filter[i];
 		if (f[n].k == KEEP_DIRFD)
 			f[n].k = (uint32_t)keep_dirfd;

@@ -36,10 +36,13 @@ int	sandbox_prepare(void);
  * any kind is allowed, Landlock or not (the relay opens what it needs
  * before, see relay_run()).  The journal works whether libsystemd made
  * its socket before or makes it after.  keep_dirfd, unless -1, is a
- * directory where readlinkat() and unlinkat(fd, name, 0) stay allowed
- * (Landlock: removing files beneath it, nothing else), for the agent
- * link's removal.  Returns 0, or -errno if the seccomp filter could not
- * be installed (the caller decides).
+ * directory beneath which files may still be removed, for the agent
+ * link's removal: a Landlock rule allows exactly that, and only while it
+ * is in force does the filter allow readlinkat() and unlinkat(flags 0)
+ * with that descriptor (seccomp cannot see the path, which may be
+ * absolute or climb out; without Landlock nothing is removed).  Returns
+ * 0, or -errno if the seccomp filter could not be installed (the caller
+ * decides).
  */
 int	sandbox_enter(bool *ret_landlock, int keep_dirfd);
 

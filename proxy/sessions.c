@@ -202,3 +202,63 @@ sessions_pick(const struct context *ctx, char *ret_path, size_t len,
 	strlist_clear(&lv.paths);
 	return r;
 }
+
+/*
+ * Of the live displays lv, those whose session is named name, into
+ * matches; the names the others have (": name" after the label) into
+ * known.  Returns 0 or -ENOMEM.
+ */
+static int
+match_names(const struct context *ctx, const struct proxy_opts *o,
+    const struct live *lv, const char *name, struct strlist *matches,
+    struct strlist *known)
+{
+	char dir[PATH_MAX], have[SESSION_NAME_MAX * 4], entry[PATH_MAX];
+	size_t i;
+	int r;
+
+	for (i = 0; i < lv->labels.n; i++) {
+		if (context_session_dir(ctx, o, lv->labels.v[i], dir,
+		    sizeof(dir)) < 0 || session_read_name(dir, ctx->user.uid,
+		    have, sizeof(have)) < 0)
+			continue;	/* no name to be read */
+		if (strcmp(have, name) == 0) {
+			r = strlist_add(matches, lv->labels.v[i]);
+		} else {
+			snprintf(entry, sizeof(entry), "%s (%s)",
+			    lv->labels.v[i], have);
+			r = strlist_add(known, entry);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+sessions_find_name(const struct context *ctx, const struct proxy_opts *o,
+    const char *name, char *ret_label, char *reterr_names, size_t names_len)
+{
+	struct live lv = { STRLIST_INIT, STRLIST_INIT, 0 };
+	struct strlist matches = STRLIST_INIT, known = STRLIST_INIT;
+	int r;
+
+	if ((r = scan_all(ctx, collect_live, &lv)) >= 0 &&
+	    (r = lv.err) == 0 &&
+	    (r = match_names(ctx, o, &lv, name, &matches, &known)) == 0) {
+		if (matches.n == 1) {
+			strlcpy(ret_label, matches.v[0], SOCKDIR_LABEL_MAX);
+		} else if (matches.n == 0) {
+			join_labels(&known, reterr_names, names_len);
+			r = -ENOENT;
+		} else {
+			join_labels(&matches, reterr_names, names_len);
+			r = -EEXIST;
+		}
+	}
+	strlist_clear(&lv.labels);
+	strlist_clear(&lv.paths);
+	strlist_clear(&matches);
+	strlist_clear(&known);
+	return r;
+}

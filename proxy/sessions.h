@@ -28,4 +28,17 @@ int	sessions_list(FILE *out, const struct context *ctx, bool json);
 int	sessions_pick(const struct context *ctx, char *ret_path, size_t len,
 	    char *ret_label, char *reterr_labels, size_t labels_len);
 
+/*
+ * The live display whose session is named name: xpra 6 writes the name
+ * into its session directory (context_session_dir(), session_read_name()),
+ * so no server is asked.  Returns 0 with its label (":100") in ret_label
+ * (SOCKDIR_LABEL_MAX bytes); -ENOENT if no live session has that name
+ * (the live ones that have a name, as "label (name)", ", "-separated,
+ * in reterr_names); -EEXIST if several have (their labels there); or
+ * -errno.
+ */
+int	sessions_find_name(const struct context *ctx,
+	    const struct proxy_opts *o, const char *name, char *ret_label,
+	    char *reterr_names, size_t names_len);
+
 #endif /* SESSIONS_H */

@@ -2,6 +2,7 @@
  * display.c - the one display grammar, shared by every entry point
  * (argv, xpra's _proxy argv, and the restricted-mode request parser).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -155,4 +156,18 @@ display_abstract_name(const struct display *d, char *buf, size_t len)
 	else
 		return -EINVAL;
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+bool
+session_name_valid(const char *s)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+	struct display d;
+	size_t n = strlen(s);
+
+	/* xpra takes anything with "wayland-" for a display, never a name */
+	return n > 0 && n <= SESSION_NAME_MAX && strspn(s, chars) == n &&
+	    isalnum((unsigned char)s[0]) && strstr(s, "wayland-") == NULL &&
+	    display_parse(s, &d) < 0;
 }

@@ -246,10 +246,10 @@ sock_connect_abstract(const char *name, uid_t uid, int timeout_ms,
 	socklen_t alen;
 	int s, r;
 
-	if (name[0] != '@' || len > sizeof(sun.sun_path)) {
-		p.err = EINVAL;
+	if (name[0] != '@' || len < 2 || len > sizeof(sun.sun_path)) {
+		p.err = len > sizeof(sun.sun_path) ? ENAMETOOLONG : EINVAL;
 		*ret_probe = p;
-		return -EINVAL;
+		return -p.err;
 	}
 	/* sun_path[0] stays NUL; the name is not NUL-terminated */
 	memcpy(sun.sun_path + 1, name + 1, len - 1);

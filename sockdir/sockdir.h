@@ -91,6 +91,16 @@ int	display_flat_name(const struct display *d, const char *host, char *buf,
 	    size_t len);
 
 /*
+ * A session name as xpra-proxy looks one up (--session-name of xpra): 1
+ * to SESSION_NAME_MAX of [A-Za-z0-9_.-] starting with a letter or digit,
+ * without "wayland-" (xpra's rule: a display), and not a display
+ * (display_parse() refuses it: "100" is a display, so a display number
+ * always wins).  Never a path: no '/'.
+ */
+#define SESSION_NAME_MAX	64
+bool	session_name_valid(const char *s);
+
+/*
  * Write the abstract socket name an xpra >= 6.0 server on Linux binds for
  * the display, as xpra prints it: "@xpra/<N>" or "@xpra/wayland-<N>"
  * (the '@' stands for the leading NUL byte).  Returns 0, -EINVAL (a PATH
@@ -249,7 +259,8 @@ int	sock_connect_at(int dirfd, const char *name, uid_t uid, int timeout_ms,
  * abstract name has no owner or mode, anyone may bind it first.  *ret_probe
  * is always written (owner and mtime unknown); nobody bound to the name
  * is SOCK_MISSING.  Returns a connected non-blocking SOCK_CLOEXEC fd, or
- * -errno as sock_connect_at().
+ * -errno as sock_connect_at() (-EINVAL: no '@' or nothing after it,
+ * -ENAMETOOLONG: longer than a socket address takes).
  */
 int	sock_connect_abstract(const char *name, uid_t uid, int timeout_ms,
 	    struct sock_probe *ret_probe);
@@ -324,6 +335,19 @@ int	agent_link_create(const char *session_dir, uid_t uid, const char *uuid,
  * l holds nothing), -ESTALE (replaced since: left alone), or -errno.
  */
 int	agent_link_remove(struct agent_link *l);
+
+/* --- session.c: what a session directory says ---------------------------- */
+
+/*
+ * The session's name as xpra 6 writes it (a "session-name=" line of the
+ * "config" file in the session directory, there only when the name was
+ * set), into buf.  The directory is opened with trust_open_dir(), the file
+ * without following a link and only if it is uid's regular file that
+ * nobody else may write.  Returns 0, -ENOENT (no file, or no name in it),
+ * -EPERM, -ENAMETOOLONG, or -errno.
+ */
+int	session_read_name(const char *session_dir, uid_t uid, char *buf,
+	    size_t len);
 
 /* --- scan.c: enumerating sessions --------------------------------------- */
 

@@ -83,6 +83,12 @@ test_cli_table(void)
 		    ":100", "--env=SSH_AGENT_UUID=nothex", "--speaker", NULL },
 		    0, CMD_RELAY, ":100" },
 		{ { "xpra-proxy", "_proxy", NULL }, 0, CMD_RELAY, NULL },
+		/* a session name (display NONE), as a display or after _proxy */
+		{ { "xpra-proxy", "work", NULL }, 0, CMD_RELAY, "work" },
+		/* (not named xpra: initenv is no subcommand, so a name) */
+		{ { "xpra-proxy", "initenv", NULL }, 0, CMD_RELAY, "initenv" },
+		{ { "xpra-proxy", "_proxy", "my-session", "--x=y", NULL }, 0,
+		    CMD_RELAY, "my-session" },
 		{ { "xpra-proxy", "-v", "list", "--json", NULL }, 0, CMD_LIST },
 		{ { "xpra-proxy", "list", "--socket-dirs=/x", NULL }, 0,
 		    CMD_LIST, NULL, "/x" },
@@ -101,7 +107,6 @@ test_cli_table(void)
 		{ { "xpra-proxy", "--wait=0.5", "--connect-timeout", "2",
 		    ":1", NULL }, 0, CMD_RELAY, ":1" },
 		/* refusals */
-		{ { "xpra-proxy", "initenv", NULL }, -EINVAL },
 		{ { "/usr/bin/xpra", "start", ":3", NULL }, -EINVAL },
 		{ { "xpra-proxy", "--bogus", ":1", NULL }, -EINVAL },
 		{ { "xpra-proxy", ":1", "--bogus", NULL }, -EINVAL },

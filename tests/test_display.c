@@ -115,6 +115,27 @@ test_display_names(void)
 	CU_ASSERT_EQUAL(display_flat_name(&d, "h", buf, sizeof(buf)), -EINVAL);
 }
 
+static void
+test_session_names(void)
+{
+	static const char *const good[] = { "work", "my-session", "a.b_c",
+	    "4922abc", "x", "wayland", "proxy-1" };
+	static const char *const bad[] = { "", "100", ":100", "wayland-1",
+	    "-x", ".x", "_x", "a/b", "a b", "a:b", "socket:///x", "/x",
+	    "wayland-x", "my-wayland-1",
+	    "\xc3\xa9t\xc3\xa9",
+	    "12345678901234567890123456789012345678901234567890123456789012345" };
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CU_ASSERT(session_name_valid(good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT(!session_name_valid(bad[i]));
+		if (session_name_valid(bad[i]))
+			fprintf(stderr, "\n  name '%s' taken\n", bad[i]);
+	}
+}
+
 CU_TestInfo display_tests[] = {
 	{ "display_parse: every form, every refusal, untouched on error",
 	    test_display_table },
@@ -122,5 +143,7 @@ CU_TestInfo display_tests[] = {
 	    test_display_too_long },
 	{ "display_label and display_flat_name: xpra's names",
 	    test_display_names },
+	{ "session_name_valid: names, never a display or a path",
+	    test_session_names },
 	CU_TEST_INFO_NULL,
 };

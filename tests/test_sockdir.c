@@ -681,6 +681,56 @@ test_agent_link(void)
 	free((void *)other);
 }
 
+/* Write dir/name with text, mode 0600. */
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	int fd = open(fixture_path(dir, name), O_CREAT | O_TRUNC | O_WRONLY,
+	    0600);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void
+test_session_name(void)
+{
+	const char *d = strdup(fixture_dir());
+	char name[SESSION_NAME_MAX + 1];
+	uid_t uid = getuid();
+
+	CU_ASSERT_EQUAL(session_read_name(d, uid, name, sizeof(name)),
+	    -ENOENT);				/* no config */
+	put_file(d, "config", "# xpra server 6.5.3\n\nmode=seamless\n");
+	CU_ASSERT_EQUAL(session_read_name(d, uid, name, sizeof(name)),
+	    -ENOENT);				/* no name set */
+	put_file(d, "config", "mode=seamless\nsession-name=old\n"
+	    "session-name=work\nstart=xterm\n");
+	CU_ASSERT_EQUAL(session_read_name(d, uid, name, sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "work");	/* the last one, as xpra */
+	CU_ASSERT_EQUAL(session_read_name(d, uid, name, 4), -ENAMETOOLONG);
+	/* anyone may write it, or it is a link: not the server's */
+	CU_ASSERT_EQUAL(chmod(fixture_path(d, "config"), 0622), 0);
+	CU_ASSERT_EQUAL(session_read_name(d, uid, name, sizeof(name)),
+	    -EPERM);
+	CU_ASSERT_EQUAL(rename(fixture_path(d, "config"),
+	    fixture_path(d, "real")), 0);
+	CU_ASSERT_EQUAL(chmod(fixture_path(d, "real"), 0600), 0);
+	CU_ASSERT_EQUAL(symlink("real", fixture_path(d, "config")), 0);
+	CU_ASSERT_EQUAL(session_read_name(d, uid, name, sizeof(name)),
+	    -EPERM);
+	if (uid == 0) {				/* someone else's */
+		CU_ASSERT_EQUAL(unlink(fixture_path(d, "config")), 0);
+		put_file(d, "config", "session-name=work\n");
+		CU_ASSERT_EQUAL(chown(fixture_path(d, "config"), OTHER_UID,
+		    0), 0);
+		CU_ASSERT_EQUAL(session_read_name(d, 0, name, sizeof(name)),
+		    -EPERM);
+	}
+	free((void *)d);
+}
+
 CU_TestInfo sockdir_tests[] = {
 	{ "sockdir_connect: session dir, then flat, dir order, stale skipped,"
 	    " one connection", test_order_and_one_connection },
@@ -705,5 +755,7 @@ CU_TestInfo sockdir_tests[] = {
 	    test_abstract },
 	{ "agent_link: made by fd, only a symlink replaced, removed if ours",
 	    test_agent_link },
+	{ "session_read_name: xpra 6's config, only the user's own file",
+	    test_session_name },
 	CU_TEST_INFO_NULL,
 };

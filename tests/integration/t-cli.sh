@@ -64,6 +64,12 @@ for sub in _proxy_start _proxy_start_desktop _proxy_shadow_start _proxy_run; do
 done
 expect 69 "no xpra in PATH" env PATH="$T":relative "$P" _proxy_start :7
 expect 69 "no xpra in PATH" env PATH="$T" "$T/xpra" _proxy_start :7
+# an "xpra" that runs xpra-proxy again (a wrapper): refused, no loop
+mkdir "$T/wrap"
+printf '#!/bin/sh\nexec %s "$@"\n' "$P" >"$T/wrap/xpra"
+chmod 755 "$T/wrap/xpra"
+expect 69 "the xpra in PATH ran xpra-proxy again" env PATH="$T/wrap" \
+    "$P" _proxy_start :7
 
 # a terminal on stdin/stdout is refused before any connection
 $PY "$FAKESERVER" --socket "$T/s/$host-5" --mode silent --accept 4 &

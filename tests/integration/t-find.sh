@@ -44,21 +44,9 @@ ko() {
 	fi
 }
 
-# used CASE PID / unused CASE PID: did that one-shot server get the
-# connection (it exits after serving it)?  Since every server accepts
-# only one connection, each passing relay also shows that the binary
-# connected once: no probe before the relay (SPEC §4.3).
-used() {
-	local n=40
-	while alive "$2" && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
-	if alive "$2"; then
-		bad "$1" "the expected server (pid $2) got no connection"
-		return 1
-	fi
-}
-unused() {
-	alive "$2" || bad "$1" "a server that must not be used (pid $2) was used"
-}
+# used/unused (common.sh): since every server accepts only one
+# connection, each passing relay also shows that the binary connected
+# once: no probe before the relay (SPEC §4.3).
 
 # --- the cases --------------------------------------------------------------
 

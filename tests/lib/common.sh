@@ -331,6 +331,20 @@ px() {
 # errtext: px's stderr on one line, for failure messages.
 errtext() { tr '\n' '|' <"$T/err" | cut -c1-300; }
 
+# used CASE PID / unused CASE PID: did that one-shot fake server (serve,
+# one connection) get the connection (it exits after serving it)?
+used() {
+	local n=40
+	while alive "$2" && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+	if alive "$2"; then
+		bad "$1" "the expected server (pid $2) got no connection"
+		return 1
+	fi
+}
+unused() {
+	alive "$2" || bad "$1" "a server that must not be used (pid $2) was used"
+}
+
 # relayed_exactly CASE WANT: after a run that set RC and wrote $T/out and
 # $T/err: exit 0 and stdout exactly WANT.  Otherwise `bad CASE` and 1.
 relayed_exactly() {

@@ -1,0 +1,89 @@
+#!/bin/bash
+# t-names: sessions by name (`xpra-proxy NAME`, `xpra-proxy _proxy NAME`),
+# as an unprivileged user, in xpra 6's layout: $XDG_RUNTIME_DIR/xpra/N/
+# holds the socket and the "config" file where the server writes
+# `session-name=` when the session was named.  Fake servers stand in for
+# the sessions; no server is asked for its name.
+#   1. `work` relays to the live session named work, `_proxy play` to the
+#      one named play; the others get no connection;
+#   2. an unknown name: 69, the live named sessions listed, nothing
+#      connected; a named session that is not live does not count;
+#   3. two live sessions named work: 64, both listed, nothing connected;
+#   4. a display number always wins: `5203` is display :5203;
+#   5. a config that is a symbolic link, or that others may write, names
+#      nothing.
+. "$(dirname "$0")/../lib/common.sh"
+
+need_user_runs
+tmp_setup
+U=xpxnames
+ensure_user $U
+install_proxy_copy
+fake_setup
+PX_USER=$U
+RT=$T/rt; mkd $U: 700 "$RT" "$RT/xpra"
+PENV=(XDG_RUNTIME_DIR="$RT")
+DIRS=--socket-dirs=$RT/xpra
+
+# session N [NAME]: a live one-connection echo server at $RT/xpra/N/socket
+# whose config names it NAME (none: an unnamed session); SRV_PID
+session() {
+	mkd $U: 750 "$RT/xpra/$1"
+	printf '# xpra server 6.5.3\n\nmode=seamless\n%s' \
+	    "${2:+session-name=$2
+}" >"$RT/xpra/$1/config"
+	chown $U "$RT/xpra/$1/config"; chmod 644 "$RT/xpra/$1/config"
+	serve $U "$RT/xpra/$1/socket"
+}
+
+# fails CASE STATUS TEXT: px_failed, and stderr has TEXT
+fails() {
+	px_failed "$1" "$2" || return 1
+	grep -qF -- "$3" "$T/err" || { bad "$1" "stderr lacks '$3': $(errtext)"; return 1; }
+}
+
+session 5201 work; work=$SRV_PID
+session 5202 play; play=$SRV_PID
+session 5203; unnamed=$SRV_PID
+mkd $U: 750 "$RT/xpra/5209"	# named, not live: a stale socket
+printf 'session-name=old\n' >"$RT/xpra/5209/config"; chown $U "$RT/xpra/5209/config"
+stale $U "$RT/xpra/5209/socket" '-10 min'
+
+# ---- 1.
+px "by name" "$DIRS" work
+relayed_exactly "work" "by name" && used "work" $work
+px "by name too" "$DIRS" _proxy play --mmap=no
+relayed_exactly "_proxy play" "by name too" && used "_proxy play" $play
+unused "named relays: the unnamed session" $unnamed
+
+# ---- 2. (work and play served their one connection: new ones)
+session 5201 work; work=$SRV_PID
+session 5202 play; play=$SRV_PID
+px "" "$DIRS" nosuch
+fails "unknown name" 69 "no live session is named 'nosuch'" &&
+    fails "unknown name lists" 69 ":5201 (work), :5202 (play)"
+grep -q "(old)" "$T/err" && bad "unknown name" "a session that is not live is listed: $(errtext)"
+px "" "$DIRS" old
+fails "a dead session's name" 69 "no live session is named 'old'"
+
+# ---- 3.
+session 5204 work; work2=$SRV_PID
+px "" "$DIRS" work
+fails "two named work" 64 "more than one live session is named 'work': :5201, :5204"
+unused "two named work: the first" $work
+unused "two named work: the second" $work2
+
+# ---- 4.
+px "the number" "$DIRS" 5203
+relayed_exactly "5203 is a display" "the number" && used "5203 is a display" $unnamed
+
+# ---- 5. (5201 and 5204 are both named work: neither may count below)
+rm -f "$RT/xpra/5204/config"
+printf 'session-name=work\n' >"$T/elsewhere"; chmod 644 "$T/elsewhere"
+ln -s "$T/elsewhere" "$RT/xpra/5204/config"
+chmod 666 "$RT/xpra/5201/config"
+px "" "$DIRS" work
+fails "linked or writable configs" 69 "no live session is named 'work'"
+unused "linked config" $work2
+unused "writable config" $work
+cases_done
