@@ -18,7 +18,7 @@ const char cli_usage[] =
 "usage: xpra-proxy [OPTIONS] [DISPLAY]\n"
 "       xpra-proxy [OPTIONS] _proxy [DISPLAY] [XPRA-OPTIONS]\n"
 "       xpra-proxy [OPTIONS] _proxy_start... [XPRA-ARGUMENTS]  (runs xpra)\n"
-"       xpra-proxy [OPTIONS] list [--json]\n"
+"       xpra-proxy [OPTIONS] list [--json] [--clean]\n"
 "       xpra-proxy --restricted [--allow-display=LIST] [OPTIONS]\n"
 "       xpra-proxy -c COMMAND\n"
 "       xpra-proxy -V | --version | -h | --help\n"
@@ -31,10 +31,12 @@ const char cli_usage[] =
 "  -v, --verbose           more messages (twice: debug)\n"
 "  -q, --quiet             errors only\n"
 "  --json                  list: one JSON array, no connection made\n"
+"  --clean                 list: first remove own dead sockets\n"
 "  --restricted            serve the request in SSH_ORIGINAL_COMMAND\n"
 "  --allow-display=LIST    restricted: only these displays (100,101)\n"
 "  -c COMMAND              restricted, as the account's login shell\n"
-"  --env=NAME=VALUE, --sessions-dir=DIR  xpra's, accepted and ignored\n"
+"  --env=SSH_AGENT_UUID=U  forward the ssh-agent into the session\n"
+"  --sessions-dir=DIR      where session directories are\n"
 "Exit: 0 done, 64 usage, 69 no such session, 71 system error,\n"
 "74 relay I/O error, 77 permission denied, 128+N signal N.\n";
 
@@ -259,6 +261,8 @@ own_option(struct parser *p)
 		o->command = CMD_VERSION;
 	else if (strcmp(arg, "--json") == 0 && o->command == CMD_LIST)
 		o->json = true;
+	else if (strcmp(arg, "--clean") == 0 && o->command == CMD_LIST)
+		o->clean = true;
 	else if (strcmp(arg, "--restricted") == 0)
 		o->restricted = true;
 	else

@@ -47,6 +47,7 @@ struct proxy_opts {
 	int			 wait_ms;
 	int			 verbosity;	/* enum log_level */
 	bool			 json;		/* list --json */
+	bool			 clean;		/* list --clean */
 	bool			 restricted;	/* --restricted, -c, login shell */
 	bool			 login_shell;	/* run as a login shell */
 	const char		*login_command;	/* -c COMMAND, or NULL */

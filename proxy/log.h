@@ -15,6 +15,7 @@
 #define LOG_ID_REQUEST_ACCEPTED	"e5e74a1bf1b64565a64019743df8fc7a"
 #define LOG_ID_REQUEST_PROBE	"538d03437ec743498e035a699ec315df"
 #define LOG_ID_REQUEST_REFUSED	"80bac464cb6e4bba817d4028cee298d6"
+#define LOG_ID_SOCKET_REMOVED	"3f0e8b2c6d7a4e51a9c2b7d4e8f10a63"
 
 enum log_level {
 	LOG_QUIET = -1,		/* errors only */

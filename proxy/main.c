@@ -480,6 +480,11 @@ run_list(const struct context *ctx, const struct proxy_opts *o)
 {
 	int n;
 
+	if (o->clean && (n = sessions_clean(ctx)) < 0) {
+		log_error("cannot clean the socket directories: %s",
+		    strerror(-n));
+		return EX_OSERR;
+	}
 	if ((n = sessions_list(stdout, ctx, o->json)) < 0) {
 		log_error("cannot list sessions: %s", strerror(-n));
 		return n == -EIO ? EX_IOERR : EX_OSERR;

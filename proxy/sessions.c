@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "sessions.h"
@@ -261,4 +262,54 @@ sessions_find_name(const struct context *ctx, const struct proxy_opts *o,
 	strlist_clear(&matches);
 	strlist_clear(&known);
 	return r;
+}
+
+struct cleaner {
+	struct strlist	paths;		/* the user's UNKNOWN sockets */
+	uid_t		uid;
+	int		err;
+};
+
+static void
+collect_stale(void *arg, const struct sockdir_entry *e)
+{
+	struct cleaner *cl = arg;
+
+	if (e->state == SOCK_UNKNOWN && e->owner == cl->uid && cl->err == 0)
+		cl->err = strlist_add(&cl->paths, e->path);
+}
+
+int
+sessions_clean(const struct context *ctx)
+{
+	struct cleaner cl = { STRLIST_INIT, ctx->user.uid, 0 };
+	struct log_fields f = LOG_FIELDS_INIT;
+	struct sock_listeners ls;
+	bool have_ls;
+	size_t i;
+	int r, removed = 0;
+
+	if ((r = scan_all(ctx, collect_stale, &cl)) < 0 || (r = cl.err) < 0) {
+		strlist_clear(&cl.paths);
+		return r;
+	}
+	have_ls = sock_listeners_get(&ls) == 0;
+	for (i = 0; i < cl.paths.n; i++) {
+		r = sockdir_remove_stale(cl.paths.v[i], ctx->user.uid,
+		    have_ls ? &ls : NULL, time(NULL));
+		f.socket = cl.paths.v[i];
+		if (r == 0) {
+			log_event(LOG_NOTICE, LOG_ID_SOCKET_REMOVED, &f,
+			    "removed dead socket %s", cl.paths.v[i]);
+			removed++;
+		} else {
+			log_debug("kept %s: %s", cl.paths.v[i], r == -EBUSY ?
+			    "live, or changed in the last 2 minutes" :
+			    strerror(-r));
+		}
+	}
+	if (have_ls)
+		sock_listeners_free(&ls);
+	strlist_clear(&cl.paths);
+	return removed;
 }

@@ -41,4 +41,12 @@ int	sessions_find_name(const struct context *ctx,
 	    const struct proxy_opts *o, const char *name, char *ret_label,
 	    char *reterr_names, size_t names_len);
 
+/*
+ * list --clean: remove the user's own sockets that are provably dead
+ * (sockdir_remove_stale(): nobody listens, unchanged for two minutes) and
+ * the session directories that leaves empty, each one journalled.
+ * Returns the number removed, or -errno.
+ */
+int	sessions_clean(const struct context *ctx);
+
 #endif /* SESSIONS_H */

@@ -349,6 +349,22 @@ int	agent_link_remove(struct agent_link *l);
 int	session_read_name(const char *session_dir, uid_t uid, char *buf,
 	    size_t len);
 
+/* --- clean.c: removing what dead servers left --------------------------- */
+
+/*
+ * Remove the socket file at the absolute path if it is provably dead and
+ * uid's: its directory passes trust_open_dir(), it is a socket (not a
+ * link) owned by uid, unchanged for SOCKDIR_STALE_RECENT seconds before
+ * now (younger: a server may be starting), and nobody listens on it (the
+ * listener table ls, or, when ls is NULL, a connection refused).  A
+ * session directory "<dir>/<N>" whose "socket" it was is removed too if
+ * that left it empty.  Returns 0, -EBUSY (live, starting, or replaced
+ * meanwhile: left), -EPERM (someone else's), -ENOTSOCK, -EINVAL (not
+ * absolute), or -errno.
+ */
+int	sockdir_remove_stale(const char *path, uid_t uid,
+	    const struct sock_listeners *ls, time_t now);
+
 /* --- scan.c: enumerating sessions --------------------------------------- */
 
 struct sockdir_entry {

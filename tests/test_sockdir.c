@@ -731,6 +731,50 @@ test_session_name(void)
 	free((void *)d);
 }
 
+static void
+test_remove_stale(void)
+{
+	const char *d = strdup(fixture_dir());
+	char sess[PATH_MAX + 8], path[PATH_MAX + 16];
+	time_t now = time(NULL) + 3 * SOCKDIR_STALE_RECENT;
+	uid_t uid = getuid();
+	int lfd;
+
+	fixture_stale(fixture_path(d, "old"));
+	CU_ASSERT_EQUAL(sockdir_remove_stale(fixture_path(d, "old"), uid,
+	    NULL, time(NULL)), -EBUSY);		/* young: may be starting */
+	CU_ASSERT_EQUAL(sockdir_remove_stale(fixture_path(d, "old"), uid,
+	    NULL, now), 0);
+	CU_ASSERT_EQUAL(access(fixture_path(d, "old"), F_OK), -1);
+	lfd = fixture_listen(fixture_path(d, "live"));
+	CU_ASSERT_EQUAL(sockdir_remove_stale(fixture_path(d, "live"), uid,
+	    NULL, now), -EBUSY);
+	close(lfd);
+	fixture_stale(fixture_path(d, "target"));
+	CU_ASSERT_EQUAL(symlink(fixture_path(d, "target"),
+	    fixture_path(d, "link")), 0);
+	CU_ASSERT_EQUAL(sockdir_remove_stale(fixture_path(d, "link"), uid,
+	    NULL, now), -ENOTSOCK);
+	CU_ASSERT_EQUAL(access(fixture_path(d, "target"), F_OK), 0);
+	CU_ASSERT_EQUAL(sockdir_remove_stale("relative", uid, NULL, now),
+	    -EINVAL);
+	/* a session directory goes with its socket when nothing else is in it */
+	snprintf(sess, sizeof(sess), "%s/5", d);
+	CU_ASSERT_EQUAL(mkdir(sess, 0700), 0);
+	snprintf(path, sizeof(path), "%s/socket", sess);
+	fixture_stale(path);
+	CU_ASSERT_EQUAL(sockdir_remove_stale(path, uid, NULL, now), 0);
+	CU_ASSERT_EQUAL(access(sess, F_OK), -1);
+	if (uid == 0) {			/* someone else's */
+		fixture_stale(fixture_path(d, "theirs"));
+		CU_ASSERT_EQUAL(chown(fixture_path(d, "theirs"), OTHER_UID, 0),
+		    0);
+		CU_ASSERT_EQUAL(sockdir_remove_stale(fixture_path(d, "theirs"),
+		    0, NULL, now), -EPERM);
+	}
+	free((void *)d);
+}
+
 CU_TestInfo sockdir_tests[] = {
 	{ "sockdir_connect: session dir, then flat, dir order, stale skipped,"
 	    " one connection", test_order_and_one_connection },
@@ -757,5 +801,7 @@ CU_TestInfo sockdir_tests[] = {
 	    test_agent_link },
 	{ "session_read_name: xpra 6's config, only the user's own file",
 	    test_session_name },
+	{ "sockdir_remove_stale: only old, dead, own sockets; empty session"
+	    " directories", test_remove_stale },
 	CU_TEST_INFO_NULL,
 };
