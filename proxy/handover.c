@@ -34,6 +34,25 @@ is_other_xpra(const char *path, const struct stat *self)
 	return st.st_dev != self->st_dev || st.st_ino != self->st_ino;
 }
 
+/*
+ * This program's file: the one /proc/self/exe names (valgrind, which
+ * runs us inside its own executable, reports ours there), else the
+ * link's own target.  0 or -errno.
+ */
+static int
+self_stat(struct stat *st)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n > 0) {
+		path[n] = '\0';
+		if (stat(path, st) == 0)
+			return 0;	/* else replaced (" (deleted)") */
+	}
+	return stat("/proc/self/exe", st) < 0 ? -errno : 0;
+}
+
 /* The first other xpra in PATH, into buf; false if there is none. */
 static bool
 find_xpra(const struct stat *self, char *buf, size_t len)
@@ -67,7 +86,7 @@ handover_exec(char *const argv[])
 		    "xpra-proxy again", argv[0]);
 		return EX_UNAVAILABLE;
 	}
-	if (stat("/proc/self/exe", &self) < 0) {
+	if (self_stat(&self) < 0) {
 		log_error("cannot run 'xpra %s': without /proc this program "
 		    "cannot tell itself from xpra", argv[0]);
 		return EX_UNAVAILABLE;
