@@ -52,18 +52,6 @@ terminated(const char *s, size_t n)
 	return memchr(s, '\0', n) != NULL;
 }
 
-static int
-is_hex_string(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
-			return 0;
-	return s[n] == '\0';
-}
-
 /* A byte request.h says is never accepted: control, DEL, non-ASCII. */
 static int
 bad_byte(unsigned char c)
@@ -118,9 +106,9 @@ check_result(const char *in, const struct request *r)
 		CHECK(terminated(r->agent_uuid, sizeof(r->agent_uuid)),
 		    "agent_uuid not NUL-terminated");
 		CHECK(r->agent_uuid[0] == '\0' ||
-		    is_hex_string(r->agent_uuid, AGENT_UUID_LEN),
-		    "agent_uuid \"%s\" neither empty nor %d hex digits",
-		    r->agent_uuid, AGENT_UUID_LEN);
+		    agent_uuid_valid(r->agent_uuid),
+		    "agent_uuid \"%s\" neither empty nor a valid link name",
+		    r->agent_uuid);
 	}
 
 	if (len > REQUEST_MAX)
