@@ -52,6 +52,18 @@ dir_verdict(int err)
 	}
 }
 
+/* A candidate's outcome, fd, for path: kept as the one used, or noted. */
+static int
+candidate_tried(struct sockdir_lookup *l, const char *path, int fd,
+    const struct sock_probe *p)
+{
+	if (fd >= 0)
+		strlcpy(l->path, path, sizeof(l->path));
+	else if (fd != -EINTR)
+		note_failure(l, path, p);
+	return fd;
+}
+
 /* Try dirfd/name, shown as prefix/name.  Returns an fd or -errno. */
 static int
 try_candidate(struct sockdir_lookup *l, int dirfd, const char *prefix,
@@ -64,11 +76,7 @@ try_candidate(struct sockdir_lookup *l, int dirfd, const char *prefix,
 	if (path_join(path, sizeof(path), prefix, name) < 0)
 		return -ENAMETOOLONG;
 	fd = sock_connect_at(dirfd, name, l->uid, l->timeout_ms, &p);
-	if (fd >= 0)
-		strlcpy(l->path, path, sizeof(l->path));
-	else if (fd != -EINTR)
-		note_failure(l, path, &p);
-	return fd;
+	return candidate_tried(l, path, fd, &p);
 }
 
 /*
@@ -141,11 +149,7 @@ try_abstract(struct sockdir_lookup *l, const struct display *d)
 	if ((r = display_abstract_name(d, name, sizeof(name))) < 0)
 		return r;
 	fd = sock_connect_abstract(name, l->uid, l->timeout_ms, &p);
-	if (fd >= 0)
-		strlcpy(l->path, name, sizeof(l->path));
-	else if (fd != -EINTR)
-		note_failure(l, name, &p);
-	return fd;
+	return candidate_tried(l, name, fd, &p);
 }
 
 /* The lookup's overall failure, from what the candidates said. */
