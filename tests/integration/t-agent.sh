@@ -135,6 +135,10 @@ for mode in unrestricted restricted; do
 		pid=$(proxy_pids $u)
 		[ -n "$pid" ] && kill -TERM "$pid" ||
 		    bad "$c" "no xpra-proxy of $u: $(ps -u $u -o pid=,args=)"
+		# the signal alone ends it: the client's EOF (session_end)
+		# comes only after, or it could win the race (exit 0)
+		wait_gone "$SSH_PID" 150 ||
+		    bad "$c" "ssh still runs 30 s after SIGTERM to $pid"
 	fi
 	session_end "$c" $u 143
 
