@@ -10,7 +10,9 @@
 # run fails if any of its logs is not empty).  A script exits 0 to pass,
 # 77 to skip, anything else fails.  On failure its output is shown (with
 # V=1, always).  XP_TESTS="t-a t-b" runs only those scripts (while
-# working on them: make check-valgrind XP_TESTS=t-agent).
+# working on them: make check-valgrind XP_TESTS=t-agent).  Without it,
+# XP_LEAVE_OUT="t-c t-d" leaves those out, named once at the end (the
+# makefile's per-variant lists, with its reasons).
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 XPRA_PROXY=${XPRA_PROXY:-$TOP/xpra-proxy}
@@ -63,6 +65,14 @@ if [ -n "${XP_TESTS:-}" ]; then
 	mapfile -t scripts < <(printf '%s\n' "${scripts[@]}" |
 	    grep -E "/($(echo $XP_TESTS | tr ' ' '|'))\.sh\$")
 fi
+left_out=
+if [ -z "${XP_TESTS:-}" ] && [ -n "${XP_LEAVE_OUT:-}" ]; then
+	left_out=$(printf '%s\n' "${scripts[@]}" |
+	    grep -E "/($(echo $XP_LEAVE_OUT | tr ' ' '|'))\.sh\$" |
+	    xargs -r -n 1 basename -s .sh | tr '\n' ' ')
+	mapfile -t scripts < <(printf '%s\n' "${scripts[@]}" |
+	    grep -v -E "/($(echo $XP_LEAVE_OUT | tr ' ' '|'))\.sh\$")
+fi
 
 for t in "${scripts[@]}"; do
 	name=$(basename "$t" .sh)
@@ -84,6 +94,7 @@ for t in "${scripts[@]}"; do
 done
 
 echo "integration: $pass passed, $skipped skipped, $failed failed"
+[ -z "$left_out" ] || echo "left out of this run: $left_out"
 if [ -n "$vg" ]; then
 	runs=$(ls "$vg/logs" | wc -l)
 	dirty=$(find "$vg/logs" -type f -size +0 | wc -l)
