@@ -435,6 +435,32 @@ context_failed(int r)
 }
 
 /*
+ * An accepted restricted request: its session name resolved (the user's
+ * own session directories are read, nothing else), then --allow-display,
+ * the journal record and the relay.
+ */
+static int
+relay_request(const struct context *ctx, const struct proxy_opts *o,
+    struct log_fields *f, struct request *req, const sigset_t *waitmask)
+{
+	char label[SOCKDIR_LABEL_MAX] = "";
+	int status;
+
+	if (req->session_name[0] != '\0' && (status = resolve_name(ctx, o,
+	    req->session_name, &req->display)) != EX_OK)
+		return status;
+	if (!is_allowed(o, &req->display))
+		return refuse(f, REASON_NOT_ALLOWED);
+	(void)display_label(&req->display, label, sizeof(label));
+	f->display = label;
+	log_event(LOG_INFO, LOG_ID_REQUEST_ACCEPTED, f, "accepted a %s "
+	    "request for %s%s%s%s", f->mode, label[0] ? label :
+	    "the live session", req->session_name[0] ? " (session '" : "",
+	    req->session_name, req->session_name[0] ? "')" : "");
+	return run_relay(ctx, o, &req->display, req->agent_uuid, waitmask);
+}
+
+/*
  * ForceCommand, command= or login shell: the request is hostile.  It is
  * SSH_ORIGINAL_COMMAND, or a login shell's -c COMMAND unless that was our
  * own forced command line (cli_parse_forced()).
@@ -445,7 +471,7 @@ run_restricted(const struct proxy_opts *o, const sigset_t *waitmask)
 	const char *cmd = o->login_shell && !o->forced ? o->login_command :
 	    getenv("SSH_ORIGINAL_COMMAND");
 	struct log_fields f = LOG_FIELDS_INIT;
-	char label[SOCKDIR_LABEL_MAX] = "", buf[PATH_MAX];
+	char buf[PATH_MAX];
 	const char *self = self_path(buf, sizeof(buf));
 	struct context ctx;
 	struct request req;
@@ -462,15 +488,9 @@ run_restricted(const struct proxy_opts *o, const sigset_t *waitmask)
 		return refuse(&f, req.reason);
 	if (req.kind == REQUEST_PROBE)
 		return answer_probe(&f, &req, self);
-	if (!is_allowed(o, &req.display))
-		return refuse(&f, REASON_NOT_ALLOWED);
-	(void)display_label(&req.display, label, sizeof(label));
-	f.display = label;
-	log_event(LOG_INFO, LOG_ID_REQUEST_ACCEPTED, &f, "accepted a %s "
-	    "request for %s", f.mode, label[0] ? label : "the live session");
 	if ((r = context_init(&ctx, o, XPRA_CONF_DIR)) < 0)
 		return context_failed(r);
-	status = run_relay(&ctx, o, &req.display, req.agent_uuid, waitmask);
+	status = relay_request(&ctx, o, &f, &req, waitmask);
 	context_free(&ctx);
 	return status;
 }

@@ -13,6 +13,7 @@
  * --socket-dir(s)= word, whose value is never used: nothing is ever
  * expanded.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "request.h"
@@ -367,7 +368,8 @@ parse_display(const char *s, struct display *ret)
 /*
  * One argument after "_proxy".  An agent uuid is kept when every server
  * version takes it as a link name (agent_uuid_valid()); any other one
- * master's rule allows is accepted and ignored.
+ * master's rule allows is accepted and ignored.  The one other word is
+ * the display, or a session name (request.h).
  */
 static enum request_reason
 parse_proxy_arg(const char *a, struct request *r, bool *have_display)
@@ -387,6 +389,10 @@ parse_proxy_arg(const char *a, struct request *r, bool *have_display)
 	if (*have_display)
 		return REASON_DISPLAY;	/* more than one: vnc://..., a name */
 	*have_display = true;
+	if (isalpha((unsigned char)a[0]) && session_name_valid(a)) {
+		strlcpy(r->session_name, a, sizeof(r->session_name));
+		return REASON_NONE;
+	}
 	return parse_display(a, &r->display);
 }
 
@@ -410,6 +416,7 @@ parse_proxy_command(struct cursor *c, struct request *r)
 	if (strcmp(sub, "_proxy") != 0)
 		return REASON_SUBCOMMAND;
 	r->display.kind = DISPLAY_NONE;
+	r->session_name[0] = '\0';
 	r->agent_uuid[0] = '\0';
 	while ((a = take_word(c)) != NULL)
 		if ((why = parse_proxy_arg(a, r, &have_display)) != REASON_NONE)
@@ -456,6 +463,7 @@ same_target(const struct request *a, const struct request *b)
 {
 	return a->display.kind == b->display.kind &&
 	    a->display.number == b->display.number &&
+	    strcmp(a->session_name, b->session_name) == 0 &&
 	    strcmp(a->agent_uuid, b->agent_uuid) == 0;
 }
 
@@ -491,8 +499,8 @@ parse_chain_end(struct cursor *c)
  * The openssh backend's body: [xpra initenv ;] if C; then X _proxy ...;
  * [elif C; then X _proxy ...;]... [else echo "..."; exit 1;] fi
  * (xpra's clients always send the else; xpra's own ssh server also takes
- * a chain without it).  Every branch must ask for the same display (and
- * agent uuid).
+ * a chain without it).  Every branch must ask for the same display or
+ * session name (and agent uuid).
  */
 static enum request_reason
 parse_chain(const struct words *w, const char *self, struct request *r)
@@ -517,6 +525,8 @@ parse_chain(const struct words *w, const char *self, struct request *r)
 		if (!first && !same_target(r, &branch))
 			return REASON_MISMATCH;
 		r->display = branch.display;
+		memcpy(r->session_name, branch.session_name,
+		    sizeof(r->session_name));
 		memcpy(r->agent_uuid, branch.agent_uuid, sizeof(r->agent_uuid));
 		first = false;
 	} while (accept_kw(&c, "elif"));

@@ -20,7 +20,9 @@
 
 enum request_kind {
 	REQUEST_REFUSE,		/* refused: see reason */
-	REQUEST_RELAY,		/* relay to display (DISPLAY_NONE: pick) */
+	REQUEST_RELAY,		/* relay to display, or to the session
+				   named session_name (DISPLAY_NONE and
+				   no name: pick) */
 	REQUEST_PROBE,		/* answer at once, as a POSIX shell would */
 };
 
@@ -57,6 +59,7 @@ struct request {
 	enum request_reason	 reason;	/* REQUEST_REFUSE only */
 	enum request_probe	 probe;		/* REQUEST_PROBE only */
 	struct display		 display;	/* REQUEST_RELAY only */
+	char			 session_name[SESSION_NAME_MAX + 1]; /* or "" */
 	char			 agent_uuid[AGENT_UUID_MAX + 1]; /* or "" */
 	char			 probe_arg[REQUEST_WORD_MAX]; /* X of a probe */
 };
@@ -66,7 +69,10 @@ struct request {
  * refused); never fails otherwise.  request_parse() itself never gives
  * REASON_NO_COMMAND or REASON_NOT_ALLOWED: those are the caller's.  A
  * relayed display is DISPLAY_NUMBER or DISPLAY_WAYLAND only, written
- * exactly ":N", "N" or "wayland-N".  self, if not NULL, is the absolute
+ * exactly ":N", "N" or "wayland-N".  A word that is none of those is a
+ * session name if it starts with a letter and session_name_valid()
+ * takes it: no display can be written that way, so neither xpra 3.1
+ * nor 6.x reads it as one.  self, if not NULL, is the absolute
  * path the caller answers "command -v xpra" with: that exact path is
  * also accepted as the program (paramiko clients run what the probe
  * printed).  request_parse() is request_parse_self() with self NULL.

@@ -93,9 +93,10 @@ int	display_flat_name(const struct display *d, const char *host, char *buf,
 /*
  * A session name as xpra-proxy looks one up (--session-name of xpra): 1
  * to SESSION_NAME_MAX of [A-Za-z0-9_.-] starting with a letter or digit,
- * without "wayland-" (xpra's rule: a display), and not a display
- * (display_parse() refuses it: "100" is a display, so a display number
- * always wins).  Never a path: no '/'.
+ * without "wayland-" (xpra's rule: a display), not all digits (xpra
+ * reads "0100" as :100), and not a display (display_parse() refuses it:
+ * "100" is a display, so a display number always wins).  Never a path:
+ * no '/'.
  */
 #define SESSION_NAME_MAX	64
 bool	session_name_valid(const char *s);

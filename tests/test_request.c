@@ -32,8 +32,8 @@ split_tabs(char *line, char **f, size_t n)
 }
 
 /*
- * Every row: the kind (accept, probe, refuse), the display of an accepted
- * one, and the reason of a refusal when the row names one (column 6).
+ * Every row: the kind (accept, probe, refuse), the display (or session
+ * name) of an accepted one, and the reason of a refusal when the row names one (column 6).
  */
 static void
 test_client_vectors(void)
@@ -64,7 +64,7 @@ test_client_vectors(void)
 		}
 		if (r.kind != REQUEST_RELAY)
 			continue;
-		label[0] = '\0';
+		strlcpy(label, r.session_name, sizeof(label));
 		if (r.display.kind != DISPLAY_NONE)
 			snprintf(label, sizeof(label), "%u", r.display.number);
 		CU_ASSERT_STRING_EQUAL(label, f[2]);
@@ -414,7 +414,8 @@ test_client_shapes(void)
 		REFUSE("xpra _proxyx 1", REASON_SUBCOMMAND),
 		/* vnc+ssh and session names are not display numbers */
 		REFUSE("xpra _proxy \"10\" \"vnc://localhost:5910/\"", REASON_DISPLAY),
-		REFUSE("xpra _proxy my-session", REASON_DISPLAY),
+		REFUSE("xpra _proxy 2nd-session", REASON_DISPLAY),
+		ACCEPT("xpra _proxy my-session", -1),	/* by name: the tsv */
 		REFUSE("xpra _proxy 100abc", REASON_DISPLAY),
 	};
 

@@ -9,6 +9,7 @@
  * outside is checked; a violation prints what broke and abort()s, which
  * libFuzzer reports as a crash and saves the input.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -103,6 +104,15 @@ check_result(const char *in, const struct request *r)
 			CHECK(r->display.number <= (unsigned)DISPLAY_MAX,
 			    "relay to display number %u > DISPLAY_MAX",
 			    r->display.number);
+		CHECK(terminated(r->session_name, sizeof(r->session_name)),
+		    "session_name not NUL-terminated");
+		CHECK(r->session_name[0] == '\0' ||
+		    (isalpha((unsigned char)r->session_name[0]) &&
+		    session_name_valid(r->session_name) &&
+		    r->display.kind == DISPLAY_NONE),
+		    "session_name \"%s\" (display kind %d) neither empty nor "
+		    "a name that starts with a letter, without a display",
+		    r->session_name, (int)r->display.kind);
 		CHECK(terminated(r->agent_uuid, sizeof(r->agent_uuid)),
 		    "agent_uuid not NUL-terminated");
 		CHECK(r->agent_uuid[0] == '\0' ||
@@ -152,6 +162,9 @@ check_same(const struct request *a, const struct request *b, const char *what)
 			    sizeof(a->display.number)) == 0,
 			    "%s: display number %u then %u", what,
 			    a->display.number, b->display.number);
+		CHECK(strcmp(a->session_name, b->session_name) == 0,
+		    "%s: session_name \"%s\" then \"%s\"", what,
+		    a->session_name, b->session_name);
 		CHECK(strcmp(a->agent_uuid, b->agent_uuid) == 0,
 		    "%s: agent_uuid \"%s\" then \"%s\"", what, a->agent_uuid,
 		    b->agent_uuid);
@@ -182,6 +195,9 @@ check_render(const char *cmd, const struct request *r, int with_uuid,
 	    "%s gave display kind %d number %u, first parse kind %d "
 	    "number %u", what, (int)again.display.kind,
 	    again.display.number, (int)r->display.kind, r->display.number);
+	CHECK(strcmp(again.session_name, r->session_name) == 0,
+	    "%s gave session_name \"%s\", first parse \"%s\"", what,
+	    again.session_name, r->session_name);
 	if (with_uuid)
 		CHECK(strcmp(again.agent_uuid, r->agent_uuid) == 0,
 		    "%s gave agent_uuid \"%s\", first parse \"%s\"", what,
@@ -195,7 +211,8 @@ check_render(const char *cmd, const struct request *r, int with_uuid,
 
 /*
  * An accepted relay must survive a round trip through the canonical
- * paramiko command: "/usr/bin/xpra" "_proxy" ["<label>"], and, when it
+ * paramiko command: "/usr/bin/xpra" "_proxy" ["<label>" or "<name>"],
+ * and, when it
  * carried an agent uuid, "/usr/bin/xpra" "_proxy" "--env=SSH_AGENT_UUID=U"
  * ["<label>"] (reference/security.md §1.3.3: _proxy [--socket-dir(s)=D]
  * [--env=SSH_AGENT_UUID=U] :N).
@@ -203,13 +220,18 @@ check_render(const char *cmd, const struct request *r, int with_uuid,
 static void
 check_canonical(const struct request *r)
 {
-	char label[SOCKDIR_LABEL_MAX] = "", cmd[4 * SOCKDIR_LABEL_MAX];
+	char label[SOCKDIR_LABEL_MAX + SESSION_NAME_MAX] = "", cmd[512];
 	int n;
 
 	if (r->kind != REQUEST_RELAY)
 		return;
-	if (r->display.kind == DISPLAY_NONE) {
+	if (r->session_name[0] != '\0')
+		strlcpy(label, r->session_name, sizeof(label));
+	if (r->display.kind == DISPLAY_NONE && label[0] == '\0') {
 		n = snprintf(cmd, sizeof(cmd), "\"/usr/bin/xpra\" \"_proxy\"");
+	} else if (label[0] != '\0') {
+		n = snprintf(cmd, sizeof(cmd),
+		    "\"/usr/bin/xpra\" \"_proxy\" \"%s\"", label);
 	} else {
 		CHECK(display_label(&r->display, label, sizeof(label)) == 0,
 		    "display_label failed for kind %d number %u",
@@ -225,9 +247,8 @@ check_canonical(const struct request *r)
 		return;
 	n = snprintf(cmd, sizeof(cmd), "\"/usr/bin/xpra\" \"_proxy\" "
 	    "\"--env=SSH_AGENT_UUID=%s\"%s%s%s", r->agent_uuid,
-	    r->display.kind == DISPLAY_NONE ? "" : " \"",
-	    r->display.kind == DISPLAY_NONE ? "" : label,
-	    r->display.kind == DISPLAY_NONE ? "" : "\"");
+	    label[0] == '\0' ? "" : " \"", label,
+	    label[0] == '\0' ? "" : "\"");
 	CHECK(n > 0 && (size_t)n < sizeof(cmd), "canonical command too long");
 	check_render(cmd, r, 1, "canonical re-render with the agent uuid");
 }

@@ -11,7 +11,12 @@
 #   3. two live sessions named work: 64, both listed, nothing connected;
 #   4. a display number always wins: `5203` is display :5203;
 #   5. a config that is a symbolic link, or that others may write, names
-#      nothing.
+#      nothing;
+#   6. restricted mode (SSH_ORIGINAL_COMMAND): paramiko's and openssh's
+#      commands for ssh://host/NAME relay to that session; --allow-display
+#      applies to the display the name resolves to (77); an unknown name
+#      is 69; a name starting with a digit is refused (77), as no
+#      display grammar could mean one that starts with a letter.
 . "$(dirname "$0")/../lib/common.sh"
 
 need_user_runs
@@ -25,15 +30,16 @@ RT=$T/rt; mkd $U: 700 "$RT" "$RT/xpra"
 PENV=(XDG_RUNTIME_DIR="$RT")
 DIRS=--socket-dirs=$RT/xpra
 
-# session N [NAME]: a live one-connection echo server at $RT/xpra/N/socket
-# whose config names it NAME (none: an unnamed session); SRV_PID
+# session N [NAME [SOCKET]]: a live one-connection echo server at SOCKET
+# (default $RT/xpra/N/socket) whose config in $RT/xpra/N names it NAME
+# (none: an unnamed session); SRV_PID
 session() {
 	mkd $U: 750 "$RT/xpra/$1"
 	printf '# xpra server 6.5.3\n\nmode=seamless\n%s' \
 	    "${2:+session-name=$2
 }" >"$RT/xpra/$1/config"
 	chown $U "$RT/xpra/$1/config"; chmod 644 "$RT/xpra/$1/config"
-	serve $U "$RT/xpra/$1/socket"
+	serve $U "${3:-$RT/xpra/$1/socket}"
 }
 
 # fails CASE STATUS TEXT: px_failed, and stderr has TEXT
@@ -86,4 +92,38 @@ px "" "$DIRS" work
 fails "linked or writable configs" 69 "no live session is named 'work'"
 unused "linked config" $work2
 unused "writable config" $work
+
+# ---- 6. restricted mode: the clients' commands of the tsv's *-by-name rows
+# (it looks in xpra's socket-dirs only: the sockets go in ~/.xpra, the
+# session directories stay in $XDG_RUNTIME_DIR/xpra)
+home=$(getent passwd $U | cut -d: -f6); mkd $U: 700 "$home/.xpra"
+session 5211 work "$home/.xpra/$(hostname)-5211"; work=$SRV_PID
+session 5212 play "$home/.xpra/$(hostname)-5212"; play=$SRV_PID
+# rx INPUT COMMAND [OPTION...]: px --restricted with SSH_ORIGINAL_COMMAND
+rx() {
+	local in=$1 cmd=$2; shift 2
+	PENV=(XDG_RUNTIME_DIR="$RT" SSH_ORIGINAL_COMMAND="$cmd")
+	px "$in" --restricted "$@"
+	PENV=(XDG_RUNTIME_DIR="$RT")
+}
+# vector ID NAME: that row's command, for the session named NAME
+vector() {
+	awk -F'\t' -v id="$1" '$1 == id { print $4 }' \
+	    "$TOP/tests/data/ssh-commands.tsv" | sed "s/my-session/$2/g"
+}
+rx "" "$(vector paramiko-6.5-by-name work)" --allow-display=5212
+fails "restricted, not allowed" 77 "refused (display-not-allowed)"
+rx "" "$(vector paramiko-6.5-by-name nosuch)"
+fails "restricted, unknown name" 69 "no live session is named 'nosuch'"
+rx "" '"/usr/bin/xpra" "_proxy" "2play"'
+fails "restricted, digit first" 77 "refused (display)"
+unused "restricted refusals: work" $work
+unused "restricted refusals: play" $play
+rx "restricted paramiko" "$(vector paramiko-6.5-by-name play)" \
+    --allow-display=5212
+relayed_exactly "restricted, paramiko's command" "restricted paramiko" &&
+    used "restricted, paramiko's command" $play
+rx "restricted openssh" "$(vector openssh-6.5-by-name work)"
+relayed_exactly "restricted, openssh's command" "restricted openssh" &&
+    used "restricted, openssh's command" $work
 cases_done

@@ -6,7 +6,10 @@
 #	Read the client command vectors (default tests/data/ssh-commands.tsv:
 #	tab-separated id, expect, display, command, note; lines starting with
 #	'#' skipped) into the arrays RV_ID RV_EXPECT RV_DISPLAY RV_CMD (same
-#	index).  Fails when the file has no rows.
+#	index).  Rows for a session by name (the display a name, not a
+#	number) are left out: the fake servers here have no session
+#	directories to name them; t-names runs those.  Fails when the file
+#	has no rows.
 #   rcase_setup USER SOCKDIR
 #	Where the next cases' fake servers run: as USER, with their sockets
 #	at SOCKDIR/<hostname>-N (SOCKDIR is created 0700 USER's when missing;
@@ -80,6 +83,7 @@ rcase_load() {
 		# a tab is IFS white space (runs collapse): split on \x1f
 		IFS=$'\x1f' read -r id expect display cmd _ \
 		    <<<"${line//$'\t'/$'\x1f'}"
+		[[ $display == [A-Za-z]* ]] && continue
 		RV_ID+=("$id") RV_EXPECT+=("$expect")
 		RV_DISPLAY+=("$display") RV_CMD+=("$cmd")
 	done <"$f"
