@@ -3,6 +3,10 @@
 # Facts behind the choices: shared/reference/xpra-e2e-notes.md.
 #
 #   xpra_script_setup USER	a script's set-up (see below)
+#   xpra6_use	use the xpra 6.5.3 that ../shared/xpra6/build.sh built in
+#		XPRA6_PREFIX (default /opt/xpra6) for everything below,
+#		server and client; skip, naming the build command, when it
+#		is not there
 #   xpra_server_start USER N [XPRA-OPTION...]
 #	Runs `xpra start :N --daemon=no ...` as USER under its own Xvfb
 #	(xpra spawns it), with every optional subsystem off and a user
@@ -51,6 +55,21 @@ XPRA_SERVER_OPTS=(--daemon=no --html=off --mdns=no --pulseaudio=no
     --notifications=no --speaker=off --microphone=off --webcam=no
     --printing=no --file-transfer=no --dbus-proxy=no --dbus-control=no
     --dbus-launch= --systemd-run=no)
+XPRA_ENV=()	# what the xpra in use needs in its environment
+
+xpra6_use() {
+	local p=${XPRA6_PREFIX:-/opt/xpra6} site o opts=()
+	site=$(ls -d "$p"/lib/python3*/site-packages 2>/dev/null | head -n 1)
+	[ -x "$p/bin/xpra" ] && [ -f "$p/.build-xpra.stamp" ] &&
+	    [ -n "$site" ] || skip "no xpra 6.5.3 in $p: build it once per" \
+	    "machine with: sudo ../shared/xpra6/build.sh --prefix=$p"
+	XPRA_BIN=$p/bin/xpra
+	XPRA_ENV=(PYTHONPATH="$site" XPRA_SYSTEM_CONF_DIRS="$p/etc/xpra")
+	for o in "${XPRA_SERVER_OPTS[@]}"; do	# 6.x has no --dbus-proxy
+		[ "$o" = --dbus-proxy=no ] || opts+=("$o")
+	done
+	XPRA_SERVER_OPTS=("${opts[@]}")
+}
 
 # spawn_as USER LOG [VAR=VALUE...] CMD [ARG...]: start CMD as USER in the
 # background (stdin /dev/null, stdout+stderr to LOG) and set SPAWN_PID to
@@ -99,7 +118,7 @@ _xpra_need() {
 xpra_as() {
 	local u=$1; shift
 	as_user "$u" XDG_RUNTIME_DIR="/run/user/$(id -u "$u")" \
-	    timeout 30 "$XPRA_BIN" "$@"
+	    ${XPRA_ENV[@]+"${XPRA_ENV[@]}"} timeout 30 "$XPRA_BIN" "$@"
 }
 
 xpra_list() { xpra_as "$1" list 2>/dev/null; }
@@ -157,7 +176,7 @@ xpra_server_start() {
 	say "starting: xpra start :$n ${XPRA_SERVER_OPTS[*]} ${start[*]} $* (as $u)"
 	spawn_as "$u" "$XPRA_SERVER_LOG" \
 	    XDG_RUNTIME_DIR="$XPRA_RUNDIR" XPRA_USER_CONF_DIRS="$conf" \
-	    "$XPRA_BIN" start ":$n" "${XPRA_SERVER_OPTS[@]}" "${start[@]}" "$@"
+	    ${XPRA_ENV[@]+"${XPRA_ENV[@]}"} "$XPRA_BIN" start ":$n" "${XPRA_SERVER_OPTS[@]}" "${start[@]}" "$@"
 	XPRA_SERVER_PID=$SPAWN_PID
 
 	for i in $(seq 300); do
@@ -228,7 +247,8 @@ xpra_client() {
 	: >"$T/xpra-client-conf/xpra.conf"
 	timeout -k 5 "${XPRA_CLIENT_TIMEOUT:-60}" \
 	    env XPRA_USER_CONF_DIRS="$T/xpra-client-conf" \
-	    DISPLAY=":${XVFB_DISPLAY:-0}" "$XPRA_BIN" "$@"
+	    ${XPRA_ENV[@]+"${XPRA_ENV[@]}"} DISPLAY=":${XVFB_DISPLAY:-0}" \
+	    "$XPRA_BIN" "$@"
 }
 
 # proxy_pids USER: the relays of this run, USER's processes whose command
