@@ -4,30 +4,40 @@
 # when it is not built) through a real OpenSSH sshd on 127.0.0.1.  The
 # 6.5.3 server runs as an unprivileged user with XDG_RUNTIME_DIR set, so
 # it makes the 6.x layout: <rundir>/xpra/N/socket with its session
-# directory (config, ssh/), flat sockets, and the abstract @xpra/N.
-#  1. unrestricted, --remote-xpra=<xpra-proxy>: `xpra version` and
-#     `xpra info` over ssh show this 6.5.3 server;
-#  2. restricted (the shipped authorized_keys example's
-#     `restrict,agent-forwarding,command="xpra-proxy --restricted"`),
-#     the client's own remote command (openssh backend):
-#     a. `xpra info ssh://.../N` shows the session;
-#     b. by name: `xpra info ssh://.../NAME` (the --session-name the
-#        server wrote into its config);
-#     c. `xpra attach` with `ssh -A` and a real ssh-agent: attached; while
-#        it is, <rundir>/xpra/N/ssh/<uuid> links to the forwarded agent
-#        and the agent behind it lists the client's key; after the
-#        client is gone, the link is gone;
-#     d. the socket files removed: `xpra info` still reaches the server,
-#        through @xpra/N (whose listener runs as the user).
+# directory (config, ssh/), flat sockets, and the abstract @xpra/N.  The
+# sshd session gets the 6.5.3 xpra first in PATH (for `xpra start`).
+#  A. unrestricted, --remote-xpra=<xpra-proxy>:
+#     1. `xpra version` and `xpra info` show this 6.5.3 server (openssh
+#        backend), and `xpra info` with the paramiko backend;
+#     2. `xpra attach`: attached, the server's window on the client's
+#        display, exactly one relay, no stock `xpra _proxy`;
+#     3. `xpra start ssh://.../N2 --start=xmessage`: the relay hands
+#        `_proxy_start` to the real 6.5.3 xpra, which starts N2 and
+#        attaches (its window appears);
+#  B. `command="xpra-proxy"` (forced, not restricted): the client's own
+#     command is ignored, the single live session relayed (`xpra info`);
+#  C. restricted, the shipped authorized_keys example's
+#     `restrict,agent-forwarding,command="xpra-proxy --restricted"`,
+#     with the client's own commands:
+#     1. `xpra info`, by display and by session name (openssh), and by
+#        display with the paramiko backend (its probes answered);
+#     2. `xpra attach` with `ssh -A` and a real ssh-agent: while attached
+#        <rundir>/xpra/N/ssh/<uuid> links to the forwarded agent and the
+#        agent behind it lists the client's key; afterwards it is gone;
+#  D. the shipped sshd recipe (ForceCommand xpra-proxy --restricted):
+#     1. `xpra attach`: attached;
+#     2. the socket files removed: `xpra info` still reaches the server,
+#        through @xpra/N (its listener runs as the user).
 #
 # Run: sudo TOP=$PWD XPRA_PROXY=$PWD/xpra-proxy bash tests/integration/t-xpra6.sh
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/sshd.sh"
-. "$TOP/tests/lib/restricted.sh"	# example_key_options
+. "$TOP/tests/lib/restricted.sh"	# example_key_options, recipe_lines
 . "$TOP/tests/lib/xpra.sh"
 
 U=xpxsix
 N=196			# the 6.5.3 server's display
+N2=198			# the display `xpra start ssh://` starts
 M=197			# the client's Xvfb
 NAME=xpx-six-$$
 KEYS_EXAMPLE=$TOP/packaging/authorized_keys.example
@@ -35,18 +45,25 @@ KEYS_EXAMPLE=$TOP/packaging/authorized_keys.example
 xpra6_use
 command -v ssh-agent >/dev/null || skip "no ssh-agent"
 xpra_script_setup "$U"
-UID6=$(id -u "$U")
-RUNDIR=/run/user/$UID6
+_xpra_x11_unix
+[ -e "/tmp/.X$N2-lock" ] && fail "X display :$N2 is already in use"
+RUNDIR=/run/user/$(id -u "$U")
 HOST=$(hostname)
+XPRA6_DIR=$(dirname "$(dirname "$XPRA_BIN")")
 
-# diag: the logs' tails, for failure messages
+# the client's home: paramiko reads ~/.ssh, which must not be root's
+mkdir -p "$T/client-home/.ssh" && chmod 700 "$T/client-home/.ssh"
+export HOME=$T/client-home
+
 diag() {
 	printf '\n--- client log (tail):\n'
-	tail -n 25 "$T/attach.log" 2>/dev/null
+	tail -n 25 "$T/client.log" 2>/dev/null
 	printf -- '--- server log (tail):\n'
 	tail -n 25 "$XPRA_SERVER_LOG"
 	printf -- '--- sshd log (tail):\n'
 	tail -n 10 "$SSHD_LOG"
+	printf -- '--- processes of %s:\n' "$U"
+	ps -u "$U" -o pid=,ppid=,args= | cut -c1-200
 }
 # over_ssh CASE SUBCOMMAND ARG...: `xpra SUBCOMMAND ARG...` with the 6.5.3
 # client; stdout in $T/SUBCOMMAND.out; `bad CASE` and 1 unless exit 0
@@ -55,88 +72,161 @@ over_ssh() {
 	xpra_client "$sub" "$@" >"$T/$sub.out" 2>"$T/$sub.err"
 	rc=$?
 	[ "$rc" = 0 ] && return 0
-	bad "$c" "xpra $sub: exit $rc: $(tail -n 15 "$T/$sub.err")"
+	bad "$c" "xpra $sub: exit $rc: $(tail -n 15 "$T/$sub.err" | cut -c1-200)"
 	return 1
 }
-# shows_session CASE: the last `xpra info` is this server's
-shows_session() {
-	if ! grep -q "^session.name=$NAME\$" "$T/info.out"; then
-		bad "$1" "xpra info shows no session.name=$NAME: $(grep -m3 -e '^session' -e '^server.display' "$T/info.out")"
+# info CASE ARG...: `xpra info ARG...` shows this server's session
+info() {
+	local c=$1; shift
+	over_ssh "$c" info "$@" || return 1
+	if grep -q "^session.name=$NAME\$" "$T/info.out"; then
+		say "ok: $c: session $NAME"
 	else
-		say "ok: $1: session $NAME, $(wc -l <"$T/info.out") lines of info"
+		bad "$c" "no session.name=$NAME in xpra info: $(grep -m3 '^session' "$T/info.out")"
 	fi
 }
+# paramiko: the client's paramiko backend, the host key not checked
+# (this sshd's key is new) and nothing written to known_hosts
+paramiko() {
+	XPRA_SSH_VERIFY_HOSTKEY=0 XPRA_SSH_ADD_KEY=0 "$@" --ssh=paramiko
+}
+# attached CASE [XPRA-OPTION...]: `xpra attach` until "Attached to", the
+# server's window on :M; CLIENT_PID; 1 (after `bad`) otherwise
+attached() {
+	local c=$1; shift
+	xpra_attach "$T/client.log" "$URL/$N" --mmap=no --remote-logging=no \
+	    --printing=no "$@"
+	wait_attached "$CLIENT_PID" "$T/client.log"
+	case $? in
+	1) bad "$c" "the client exited before attaching: $(diag)"; return 1;;
+	2) bad "$c" "no 'Attached to' after 60 s: $(diag)"; return 1;;
+	esac
+	case $XPRA_STARTED in
+	xmessage*) xmessage_window "$M" >/dev/null || {
+		bad "$c" "the server's window never appeared on :$M: $(diag)"
+		return 1; };;
+	esac
+	say "ok: $c: attached${XPRA_STARTED:+, the window on :$M}"
+}
+# detached CASE: `xpra detach`, the client and the relay gone
+detached() {
+	xpra_as "$U" detach ":$N" >"$T/detach.out" 2>&1
+	wait_gone "$CLIENT_PID" 150 ||
+	    { bad "$1" "the client still runs after detach"; kill "$CLIENT_PID"; }
+	for _ in $(seq 100); do [ -z "$(proxy_pids "$U")" ] && return 0; sleep 0.2; done
+	bad "$1" "relays left after detach: $(proxy_pids "$U")"
+}
 
-# sshd passes the session what logind would have set
-sshd_start "$U" "Match User $U" "	SetEnv XDG_RUNTIME_DIR=$RUNDIR" \
-    "	AllowAgentForwarding yes"
+# sshd passes the session what logind would have set, and the 6.5.3 xpra
+# (sshd takes the first SetEnv only: one line)
+sshd_start "$U" "Match User $U" "	AllowAgentForwarding yes" \
+    "	SetEnv XDG_RUNTIME_DIR=$RUNDIR PATH=$XPRA6_DIR/bin:/usr/bin:/bin ${XPRA_ENV[*]}"
+# the client's agent holds its key (paramiko logs in with it)
+ssh-agent -a "$T/agent.sock" -D >"$T/agent.log" 2>&1 &
+track_pid $!
+for _ in $(seq 50); do [ -S "$T/agent.sock" ] && break; sleep 0.1; done
+export SSH_AUTH_SOCK=$T/agent.sock
+ssh-add "$SSH_KEY" 2>"$T/ssh-add.err" </dev/null ||
+    fail "ssh-add: $(cat "$T/ssh-add.err")"
+FPR=$(ssh-add -l | awk '{ print $2 }')
 xpra_server_start "$U" "$N" --session-name="$NAME"
 xvfb_start "$M"
 URL=ssh://$U@127.0.0.1:$SSHD_PORT
 [ -S "$RUNDIR/xpra/$N/socket" ] && [ -f "$RUNDIR/xpra/$N/config" ] ||
     fail "the 6.5.3 server made no $RUNDIR/xpra/$N/{socket,config}: $(ls -la "$RUNDIR/xpra" "$RUNDIR/xpra/$N" 2>&1)"
 
-# ---- 1. unrestricted, --remote-xpra
-c="unrestricted: xpra version"
-if over_ssh "$c" version "$URL/$N" --ssh="$SSH_OPTS" \
-    --remote-xpra="$PROXY_COPY"; then
+# ---- A. unrestricted, --remote-xpra
+R=--remote-xpra=$PROXY_COPY
+c="A1 version"
+if over_ssh "$c" version "$URL/$N" --ssh="$SSH_OPTS" "$R"; then
 	grep -q '^6\.5' "$T/version.out" &&
 	    say "ok: $c: $(head -n 1 "$T/version.out")" ||
 	    bad "$c" "not 6.5: $(head -c 200 "$T/version.out")"
 fi
-c="unrestricted: xpra info"
-over_ssh "$c" info "$URL/$N" --ssh="$SSH_OPTS" --remote-xpra="$PROXY_COPY" &&
-    shows_session "$c"
+info "A1 info" "$URL/$N" --ssh="$SSH_OPTS" "$R"
+paramiko info "A1 info, paramiko" "$URL/$N" "$R"
 
-# ---- 2. restricted: the client's own command
+c="A2 attach"
+if attached "$c" --ssh="$SSH_OPTS" "$R"; then
+	n=$(proxy_pids "$U" | grep -c .)
+	[ "$n" = 1 ] || bad "$c" "$n relays, want 1: $(diag)"
+	ps -u "$U" -o args= | grep -q "^[^ ]*xpra _proxy" &&
+	    bad "$c" "a stock xpra _proxy runs: $(diag)"
+	detached "$c"
+fi
+
+c="A3 xpra start"
+start_opts=()
+for o in "${XPRA_SERVER_OPTS[@]}"; do
+	[ "$o" = --daemon=no ] || start_opts+=("$o")
+done
+XPRA_CLIENT_TIMEOUT=150 xpra_client start "$URL/$N2" --ssh="$SSH_OPTS" "$R" \
+    --start="xmessage -timeout 0 xpra-proxy start test" "${start_opts[@]}" \
+    --mmap=no --remote-logging=no >"$T/client.log" 2>&1 &
+start_client=$!
+track_pid $start_client
+win=
+for _ in $(seq 45); do
+	kill -0 "$start_client" 2>/dev/null || break
+	win=$(DISPLAY=:$M xwininfo -root -tree 2>/dev/null |
+	    grep -m1 'xpra-proxy start test') && break
+	sleep 1
+done
+if [ -z "$win" ]; then
+	bad "$c" "the started session's window never appeared on :$M: $(diag)"
+elif ! xpra_as "$U" list 2>/dev/null | grep -q "LIVE session at :$N2\$"; then
+	bad "$c" "no LIVE :$N2 for $U: $(xpra_as "$U" list 2>&1)"
+else
+	say "ok: $c: :$N2 started by the real 6.5.3 xpra, attached, its window on :$M"
+fi
+xpra_as "$U" stop ":$N2" >/dev/null 2>&1
+wait_gone "$start_client" 100 || kill "$start_client" 2>/dev/null
+for _ in $(seq 100); do
+	xpra_as "$U" list 2>/dev/null | grep -q "LIVE session at :$N2\$" || break
+	sleep 0.2
+done
+
+# ---- B. forced, not restricted: the single live session
+SSHD_KEY_OPTIONS="command=\"$PROXY_COPY\"" sshd_install_key "$U"
+info "B forced xpra-proxy" "$URL/$N" --ssh="$SSH_OPTS"
+
+# ---- C. restricted by the key's command=
 keyopts=$(example_key_options "/usr/bin/xpra-proxy --restricted" \
     agent-forwarding) || exit 1
 SSHD_KEY_OPTIONS=$keyopts sshd_install_key "$U"
+info "C1 restricted info" "$URL/$N" --ssh="$SSH_OPTS"
+info "C1 restricted, by name" "$URL/$NAME" --ssh="$SSH_OPTS"
+paramiko info "C1 restricted, paramiko" "$URL/$N"
 
-c="restricted: xpra info"
-over_ssh "$c" info "$URL/$N" --ssh="$SSH_OPTS" && shows_session "$c"
-c="restricted: by name"
-over_ssh "$c" info "$URL/$NAME" --ssh="$SSH_OPTS" && shows_session "$c"
-
-c="restricted: attach with ssh -A"
-ssh-agent -a "$T/agent.sock" -D >"$T/agent.log" 2>&1 &
-track_pid $!
-for _ in $(seq 50); do [ -S "$T/agent.sock" ] && break; sleep 0.1; done
-ssh-add "$SSH_KEY" 2>"$T/ssh-add.err" </dev/null ||
-    fail "ssh-add: $(cat "$T/ssh-add.err")"
-FPR=$(SSH_AUTH_SOCK=$T/agent.sock ssh-add -l | awk '{ print $2 }')
-SSH_AUTH_SOCK=$T/agent.sock xpra_attach "$T/attach.log" "$URL/$N" \
-    --ssh="$SSH_OPTS -A" --mmap=no --remote-logging=no --printing=no
-client_pid=$CLIENT_PID
-wait_attached "$client_pid" "$T/attach.log"
-case $? in
-1) bad "$c" "the client exited before attaching: $(diag)";;
-2) bad "$c" "no 'Attached to' after 60 s: $(diag)";;
-*)	links=$(find "$RUNDIR/xpra/$N/ssh" -maxdepth 1 -type l \
-	    ! -name 'agent*' 2>/dev/null)
-	if [ "$(echo "$links" | grep -c .)" != 1 ]; then
-		bad "$c" "want one uuid link in $RUNDIR/xpra/$N/ssh, have: $(ls -la "$RUNDIR/xpra/$N/ssh" 2>&1)"
+c="C2 restricted attach, ssh -A"
+if attached "$c" --ssh="$SSH_OPTS -A"; then
+	link=$(find "$RUNDIR/xpra/$N/ssh" -maxdepth 1 -type l ! -name 'agent*')
+	if [ "$(echo "$link" | grep -c .)" != 1 ]; then
+		bad "$c" "want one uuid link in $RUNDIR/xpra/$N/ssh: $(ls -la "$RUNDIR/xpra/$N/ssh" 2>&1)"
+		link=
 	else
-		keys=$(as_user "$U" env SSH_AUTH_SOCK="$links" ssh-add -l 2>&1)
+		keys=$(as_user "$U" env SSH_AUTH_SOCK="$link" ssh-add -l 2>&1)
 		[[ $keys == *"$FPR"* ]] &&
-		    say "ok: $c: attached; $links -> $(readlink "$links"), the agent lists the client's key" ||
-		    bad "$c" "ssh-add -l through $links: $keys"
+		    say "ok: $c: $link -> $(readlink "$link"), the agent lists the client's key" ||
+		    bad "$c" "ssh-add -l through $link: $keys"
 	fi
-	xpra_as "$U" detach ":$N" >"$T/detach.out" 2>&1
-	wait_gone "$client_pid" 150 || { bad "$c" "the client still runs after detach"; kill "$client_pid"; }
-	# the relay ends after the client: give it the time valgrind needs
-	for _ in $(seq 100); do [ -z "$(proxy_pids "$U")" ] && break; sleep 0.2; done
-	if [ -n "$links" ] && [ -L "$links" ]; then
-		bad "$c" "the link $links is still there after the session"
+	detached "$c"
+	if [ -n "$link" ] && [ -L "$link" ]; then
+		bad "$c" "the link $link is still there after the session"
 	else
 		say "ok: $c: detached, the link is gone"
-	fi;;
-esac
+	fi
+fi
 
-c="restricted: abstract socket only"
+# ---- D. the shipped sshd recipe
+sshd_install_key "$U"
+recipe_lines "Match User $U"
+sshd_reload "${RECIPE_LINES[@]}"
+attached "D1 recipe attach" --ssh="$SSH_OPTS" && detached "D1 recipe attach"
+
 rm -f "$RUNDIR/xpra/$N/socket" "$RUNDIR/xpra/$HOST-$N" \
     "$(getent passwd "$U" | cut -d: -f6)/.xpra/$HOST-$N"
-over_ssh "$c" info "$URL/$N" --ssh="$SSH_OPTS" && shows_session "$c"
+info "D2 abstract socket only" "$URL/$N" --ssh="$SSH_OPTS"
 
 xvfb_stop
 xpra_server_stop "$U" "$N"
