@@ -90,12 +90,17 @@ log_skipped(void *arg, const char *path, const struct sock_probe *p)
 	    "ignoring %s: %s", path, f.reason);
 }
 
-static int	no_session(const char *label, int status, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
+static int	no_session(const struct log_fields *base, const char *label,
+		    int status, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
 
-/* Report, once, that no session can be used; returns status. */
+/*
+ * Report, once, that no session can be used; returns status.  base, if
+ * not NULL, adds its fields (a restricted request's).
+ */
 static int
-no_session(const char *label, int status, const char *fmt, ...)
+no_session(const struct log_fields *base, const char *label, int status,
+    const char *fmt, ...)
 {
 	struct log_fields f = LOG_FIELDS_INIT;
 	char msg[512];
@@ -104,6 +109,8 @@ no_session(const char *label, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (base != NULL)
+		f = *base;
 	f.display = label;
 	f.exit_status = status;
 	log_event(LOG_ERR, LOG_ID_NO_SESSION, &f, "%s", msg);
@@ -170,12 +177,12 @@ connect_named(const struct proxy_opts *o, const struct display *d,
 	if (signals_caught() != 0)
 		return -(128 + signals_caught());
 	if (fd == -ENOMEM)
-		return -no_session(label, EX_OSERR, "out of memory");
+		return -no_session(NULL, label, EX_OSERR, "out of memory");
 	if (sl->resource_err != 0)
-		return -no_session(label, EX_OSERR, "cannot connect to display "
-		    "%s: %s", label, strerror(sl->resource_err));
-	return -no_session(label, fd == -EACCES ? EX_NOPERM : EX_UNAVAILABLE,
-	    "cannot find live server for display %s", label);
+		return -no_session(NULL, label, EX_OSERR, "cannot connect to "
+		    "display %s: %s", label, strerror(sl->resource_err));
+	return -no_session(NULL, label, fd == -EACCES ? EX_NOPERM :
+	    EX_UNAVAILABLE, "cannot find live server for display %s", label);
 }
 
 /*
@@ -195,14 +202,14 @@ connect_picked(const struct context *ctx, const struct proxy_opts *o,
 	if (signals_caught() != 0)	/* its probes were cut short */
 		return -(128 + signals_caught());
 	if (r == -ENOENT)
-		return -no_session(NULL, EX_UNAVAILABLE,
+		return -no_session(NULL, NULL, EX_UNAVAILABLE,
 		    "cannot find any live servers to connect to");
 	if (r == -EEXIST)
-		return -no_session(NULL, EX_USAGE, "there are multiple servers "
-		    "running, please specify: %s", labels);
+		return -no_session(NULL, NULL, EX_USAGE, "there are multiple "
+		    "servers running, please specify: %s", labels);
 	if (r < 0)
-		return -no_session(NULL, EX_OSERR, "cannot list sessions: %s",
-		    strerror(-r));
+		return -no_session(NULL, NULL, EX_OSERR, "cannot list "
+		    "sessions: %s", strerror(-r));
 	if ((r = sockdir_connect_path(l->path, ctx->user.uid,
 	    o->connect_timeout_ms, &p)) >= 0)
 		return r;
@@ -210,11 +217,11 @@ connect_picked(const struct context *ctx, const struct proxy_opts *o,
 		return -(128 + signals_caught());
 	log_skipped(NULL, l->path, &p);
 	if (is_resource_error(p.err))
-		return -no_session(NULL, EX_OSERR, "cannot connect to %s: %s",
-		    l->path, strerror(p.err));
-	return -no_session(NULL, sock_state_of(p.verdict) == SOCK_INACCESSIBLE ?
-	    EX_NOPERM : EX_UNAVAILABLE, "cannot connect to %s: %s", l->path,
-	    verdict_reason(p.verdict));
+		return -no_session(NULL, NULL, EX_OSERR, "cannot connect to "
+		    "%s: %s", l->path, strerror(p.err));
+	return -no_session(NULL, NULL, sock_state_of(p.verdict) ==
+	    SOCK_INACCESSIBLE ? EX_NOPERM : EX_UNAVAILABLE, "cannot connect to "
+	    "%s: %s", l->path, verdict_reason(p.verdict));
 }
 
 /* The journal record and exit status of a finished relay. */
@@ -281,12 +288,12 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 	int fd, r;
 
 	if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO))
-		return no_session(NULL, o->restricted ? EX_NOPERM : EX_USAGE,
-		    "stdin or stdout is a terminal, which would corrupt the "
-		    "stream: use ssh -T");
+		return no_session(NULL, NULL, o->restricted ? EX_NOPERM :
+		    EX_USAGE, "stdin or stdout is a terminal, which would "
+		    "corrupt the stream: use ssh -T");
 	/* a terminating signal interrupts a connect that blocks */
 	if ((r = signals_unblock(waitmask)) < 0)
-		return no_session(NULL, EX_OSERR, "cannot start: %s",
+		return no_session(NULL, NULL, EX_OSERR, "cannot start: %s",
 		    strerror(-r));
 	if (d->kind == DISPLAY_NONE) {
 		fd = connect_picked(ctx, o, &l, picked);
@@ -297,7 +304,7 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 	}
 	if ((r = signals_block()) < 0 && fd >= 0) {
 		close(fd);
-		fd = -no_session(NULL, EX_OSERR, "cannot start: %s",
+		fd = -no_session(NULL, NULL, EX_OSERR, "cannot start: %s",
 		    strerror(-r));
 	}
 	if (fd < 0)
@@ -316,31 +323,40 @@ run_relay(const struct context *ctx, const struct proxy_opts *o,
 
 /*
  * A session given by its name: the live display of that name into *ret
- * (a display number never gets here: it wins, see cli_parse()).  Returns
- * 0, or an exit status already reported.
+ * (a display number never gets here: it wins, see cli_parse()).  base:
+ * a restricted request's fields, for the record, or NULL; a restricted
+ * client is not told the names of the sessions (--allow-display may
+ * keep it from some).  Returns 0, or an exit status already reported.
  */
 static int
 resolve_name(const struct context *ctx, const struct proxy_opts *o,
-    const char *name, struct display *ret)
+    const struct log_fields *base, const char *name, struct display *ret)
 {
-	char label[SOCKDIR_LABEL_MAX], names[1024];
+	char label[SOCKDIR_LABEL_MAX], canonical[SOCKDIR_LABEL_MAX];
+	char names[1024];
 	int r;
 
 	r = sessions_find_name(ctx, o, name, label, names, sizeof(names));
+	if (o->restricted)
+		names[0] = '\0';
 	if (r == -ENOENT)
-		return no_session(NULL, EX_UNAVAILABLE, "no live session is "
-		    "named '%s'; %s%s", name, names[0] != '\0' ?
-		    "the named ones: " : "none has a name that can be read "
-		    "(xpra 6 writes it in the session directory)", names);
+		return no_session(base, NULL, EX_UNAVAILABLE, "no live session "
+		    "is named '%s'%s%s", name, o->restricted ? "" :
+		    names[0] != '\0' ? "; the named ones: " : "; none has a "
+		    "name that can be read (xpra 6 writes it in the session "
+		    "directory)", names);
 	if (r == -EEXIST)
-		return no_session(NULL, EX_USAGE, "more than one live session "
-		    "is named '%s': %s", name, names);
+		return no_session(base, NULL, EX_USAGE, "more than one live "
+		    "session is named '%s'%s%s", name, names[0] != '\0' ?
+		    ": " : "", names);
 	if (r < 0)
-		return no_session(NULL, EX_OSERR, "cannot list sessions: %s",
-		    strerror(-r));
-	if (display_parse(label, ret) < 0)
-		return no_session(NULL, EX_UNAVAILABLE, "session '%s' is %s, "
-		    "not a display", name, label);
+		return no_session(base, NULL, EX_OSERR, "cannot list sessions: "
+		    "%s", strerror(-r));
+	/* only a display's own label: ":100,x" names a flat file, not :100 */
+	if (display_parse(label, ret) < 0 || display_label(ret, canonical,
+	    sizeof(canonical)) < 0 || strcmp(canonical, label) != 0)
+		return no_session(base, NULL, EX_UNAVAILABLE, "session '%s' is "
+		    "%s, not a display", name, label);
 	log_debug("session '%s' is %s", name, label);
 	return 0;
 }
@@ -446,13 +462,13 @@ relay_request(const struct context *ctx, const struct proxy_opts *o,
 	char label[SOCKDIR_LABEL_MAX] = "";
 	int status;
 
-	if (req->session_name[0] != '\0' && (status = resolve_name(ctx, o,
+	if (req->session_name[0] != '\0' && (status = resolve_name(ctx, o, f,
 	    req->session_name, &req->display)) != EX_OK)
 		return status;
-	if (!is_allowed(o, &req->display))
-		return refuse(f, REASON_NOT_ALLOWED);
 	(void)display_label(&req->display, label, sizeof(label));
 	f->display = label;
+	if (!is_allowed(o, &req->display))
+		return refuse(f, REASON_NOT_ALLOWED);
 	log_event(LOG_INFO, LOG_ID_REQUEST_ACCEPTED, f, "accepted a %s "
 	    "request for %s%s%s%s", f->mode, label[0] ? label :
 	    "the live session", req->session_name[0] ? " (session '" : "",
@@ -565,7 +581,7 @@ run_unrestricted(struct proxy_opts *o, const sigset_t *waitmask)
 	if (o->command == CMD_LIST)
 		status = run_list(&ctx, o);
 	else if (o->session_name != NULL &&
-	    (status = resolve_name(&ctx, o, o->session_name,
+	    (status = resolve_name(&ctx, o, NULL, o->session_name,
 	    &o->display)) != EX_OK)
 		;	/* reported */
 	else

@@ -169,5 +169,5 @@ session_name_valid(const char *s)
 	/* xpra takes anything with "wayland-" for a display, never a name */
 	return n > 0 && n <= SESSION_NAME_MAX && strspn(s, chars) == n &&
 	    isalnum((unsigned char)s[0]) && strstr(s, "wayland-") == NULL &&
-	    s[strspn(s, "0123456789")] != '\0' && display_parse(s, &d) < 0;
+	    s[strspn(s, "0123456789.")] != '\0' && display_parse(s, &d) < 0;
 }

@@ -93,8 +93,8 @@ int	display_flat_name(const struct display *d, const char *host, char *buf,
 /*
  * A session name as xpra-proxy looks one up (--session-name of xpra): 1
  * to SESSION_NAME_MAX of [A-Za-z0-9_.-] starting with a letter or digit,
- * without "wayland-" (xpra's rule: a display), not all digits (xpra
- * reads "0100" as :100), and not a display (display_parse() refuses it:
+ * without "wayland-" (xpra's rule: a display), not only digits and dots
+ * (xpra reads "0100" as :100, "1.2" as a display too), and not a display (display_parse() refuses it:
  * "100" is a display, so a display number always wins).  Never a path:
  * no '/'.
  */

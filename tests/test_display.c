@@ -119,10 +119,11 @@ static void
 test_session_names(void)
 {
 	static const char *const good[] = { "work", "my-session", "a.b_c",
-	    "4922abc", "x", "wayland", "proxy-1" };
+	    "4922abc", "x", "wayland", "proxy-1", "1.2a",
+	    "a234567890123456789012345678901234567890123456789012345678901234" };
 	static const char *const bad[] = { "", "100", ":100", "wayland-1",
 	    "-x", ".x", "_x", "a/b", "a b", "a:b", "socket:///x", "/x",
-	    "wayland-x", "my-wayland-1",
+	    "wayland-x", "my-wayland-1", "0100", "1.2.3", "1.",
 	    "\xc3\xa9t\xc3\xa9",
 	    "12345678901234567890123456789012345678901234567890123456789012345" };
 	size_t i;

@@ -38,7 +38,7 @@ split_tabs(char *line, char **f, size_t n)
 static void
 test_client_vectors(void)
 {
-	char line[16384], *f[6], label[64];
+	char line[16384], *f[6], label[SESSION_NAME_MAX + 1];
 	struct request r;
 	int rows = 0;
 	size_t nf;
@@ -415,6 +415,10 @@ test_client_shapes(void)
 		/* vnc+ssh and session names are not display numbers */
 		REFUSE("xpra _proxy \"10\" \"vnc://localhost:5910/\"", REASON_DISPLAY),
 		REFUSE("xpra _proxy 2nd-session", REASON_DISPLAY),
+		REFUSE("xpra _proxy work 100", REASON_DISPLAY),
+		REFUSE("xpra _proxy work/x", REASON_DISPLAY),
+		REFUSE(CHAIN("xpra _proxy \"work\"", "/usr/local/bin/xpra _proxy "
+		    "\"100\""), REASON_MISMATCH),
 		ACCEPT("xpra _proxy my-session", -1),	/* by name: the tsv */
 		REFUSE("xpra _proxy 100abc", REASON_DISPLAY),
 	};

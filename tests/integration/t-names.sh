@@ -15,8 +15,9 @@
 #   6. restricted mode (SSH_ORIGINAL_COMMAND): paramiko's and openssh's
 #      commands for ssh://host/NAME relay to that session; --allow-display
 #      applies to the display the name resolves to (77); an unknown name
-#      is 69; a name starting with a digit is refused (77), as no
-#      display grammar could mean one that starts with a letter.
+#      is 69 and an ambiguous one 64, neither listing the sessions; a
+#      name starting with a digit is refused (77): only one starting
+#      with a letter cannot be a display in any xpra version.
 . "$(dirname "$0")/../lib/common.sh"
 
 need_user_runs
@@ -94,11 +95,16 @@ unused "linked config" $work2
 unused "writable config" $work
 
 # ---- 6. restricted mode: the clients' commands of the tsv's *-by-name rows
-# (it looks in xpra's socket-dirs only: the sockets go in ~/.xpra, the
-# session directories stay in $XDG_RUNTIME_DIR/xpra)
+# (it looks in xpra's socket-dirs only, from the system's configuration:
+# the sockets go in ~/.xpra, where every xpra version looks, the session
+# directories in an XDG_RUNTIME_DIR of their own, where nothing earlier
+# listens)
+RT=$T/rt6; mkd $U: 700 "$RT" "$RT/xpra"
 home=$(getent passwd $U | cut -d: -f6); mkd $U: 700 "$home/.xpra"
 session 5211 work "$home/.xpra/$(hostname)-5211"; work=$SRV_PID
 session 5212 play "$home/.xpra/$(hostname)-5212"; play=$SRV_PID
+session 5213 twin "$home/.xpra/$(hostname)-5213"; twin1=$SRV_PID
+session 5214 twin "$home/.xpra/$(hostname)-5214"; twin2=$SRV_PID
 # rx INPUT COMMAND [OPTION...]: px --restricted with SSH_ORIGINAL_COMMAND
 rx() {
 	local in=$1 cmd=$2; shift 2
@@ -114,7 +120,15 @@ vector() {
 rx "" "$(vector paramiko-6.5-by-name work)" --allow-display=5212
 fails "restricted, not allowed" 77 "refused (display-not-allowed)"
 rx "" "$(vector paramiko-6.5-by-name nosuch)"
-fails "restricted, unknown name" 69 "no live session is named 'nosuch'"
+fails "restricted, unknown name" 69 "no live session is named 'nosuch'" &&
+    grep -q -e play -e ':52' "$T/err" &&
+    bad "restricted, unknown name" "the names are listed: $(errtext)"
+rx "" "$(vector paramiko-6.5-by-name twin)"
+fails "restricted, two named twin" 64 "more than one live session is named 'twin'" &&
+    grep -q ':52' "$T/err" &&
+    bad "restricted, two named twin" "the displays are listed: $(errtext)"
+unused "restricted, two named twin: the first" $twin1
+unused "restricted, two named twin: the second" $twin2
 rx "" '"/usr/bin/xpra" "_proxy" "2play"'
 fails "restricted, digit first" 77 "refused (display)"
 unused "restricted refusals: work" $work
