@@ -101,6 +101,7 @@ unused "writable config" $work
 # listens)
 RT=$T/rt6; mkd $U: 700 "$RT" "$RT/xpra"
 home=$(getent passwd $U | cut -d: -f6); mkd $U: 700 "$home/.xpra"
+rm -f "$home/.xpra/$(hostname)"-521[1-4]	# a killed run's
 session 5211 work "$home/.xpra/$(hostname)-5211"; work=$SRV_PID
 session 5212 play "$home/.xpra/$(hostname)-5212"; play=$SRV_PID
 session 5213 twin "$home/.xpra/$(hostname)-5213"; twin1=$SRV_PID
@@ -140,4 +141,6 @@ relayed_exactly "restricted, paramiko's command" "restricted paramiko" &&
 rx "restricted openssh" "$(vector openssh-6.5-by-name work)"
 relayed_exactly "restricted, openssh's command" "restricted openssh" &&
     used "restricted, openssh's command" $work
+kill $twin1 $twin2 2>/dev/null
+rm -f "$home/.xpra/$(hostname)"-521[1-4]
 cases_done

@@ -51,6 +51,8 @@ RUNDIR=/run/user/$(id -u "$U")
 HOST=$(hostname)
 XPRA6_DIR=$(dirname "$(dirname "$XPRA_BIN")")
 
+# the 6.5.3 client (root) makes /run/user/0/xpra/clients/
+[ -d /run/user/0 ] || xpx_at_exit "rm -rf /run/user/0"
 # the client's home: paramiko reads ~/.ssh, which must not be root's
 mkdir -p "$T/client-home/.ssh" && chmod 700 "$T/client-home/.ssh"
 export HOME=$T/client-home
@@ -72,21 +74,24 @@ over_ssh() {
 	xpra_client "$sub" "$@" >"$T/$sub.out" 2>"$T/$sub.err"
 	rc=$?
 	[ "$rc" = 0 ] && return 0
-	bad "$c" "xpra $sub: exit $rc: $(tail -n 15 "$T/$sub.err" | cut -c1-200)"
+	bad "$c" "xpra $sub: exit $rc: $(tail -n 15 "$T/$sub.err" "$T/$sub.out" | cut -c1-200)"
 	return 1
 }
 # info CASE ARG...: `xpra info ARG...` shows this server's session
 info() {
 	local c=$1; shift
 	over_ssh "$c" info "$@" || return 1
-	if grep -q "^session.name=$NAME\$" "$T/info.out"; then
+	# (6.5.3 lists the name only in the server's argv)
+	if grep -q -F -- "--session-name=$NAME'" "$T/info.out"; then
 		say "ok: $c: session $NAME"
 	else
-		bad "$c" "no session.name=$NAME in xpra info: $(grep -m3 '^session' "$T/info.out")"
+		bad "$c" "xpra info does not name session $NAME: $(head -c 300 "$T/info.out")"
 	fi
 }
 # paramiko: the client's paramiko backend, the host key not checked
-# (this sshd's key is new) and nothing written to known_hosts
+# (this sshd's key is new) and nothing written to known_hosts; it logs
+# in with ~/.ssh/id_ed25519 (it skips the agent when sshd offers only
+# "publickey")
 paramiko() {
 	XPRA_SSH_VERIFY_HOSTKEY=0 XPRA_SSH_ADD_KEY=0 "$@" --ssh=paramiko
 }
@@ -129,6 +134,8 @@ export SSH_AUTH_SOCK=$T/agent.sock
 ssh-add "$SSH_KEY" 2>"$T/ssh-add.err" </dev/null ||
     fail "ssh-add: $(cat "$T/ssh-add.err")"
 FPR=$(ssh-add -l | awk '{ print $2 }')
+cp "$SSH_KEY" "$HOME/.ssh/id_ed25519" && chmod 600 "$HOME/.ssh/id_ed25519" ||
+    fail "cannot give the client its key"
 xpra_server_start "$U" "$N" --session-name="$NAME"
 xvfb_start "$M"
 URL=ssh://$U@127.0.0.1:$SSHD_PORT
@@ -162,18 +169,16 @@ for o in "${XPRA_SERVER_OPTS[@]}"; do
 done
 XPRA_CLIENT_TIMEOUT=150 xpra_client start "$URL/$N2" --ssh="$SSH_OPTS" "$R" \
     --start="xmessage -timeout 0 xpra-proxy start test" "${start_opts[@]}" \
-    --mmap=no --remote-logging=no >"$T/client.log" 2>&1 &
+    --remote-logging=no >"$T/client.log" 2>&1 &
 start_client=$!
 track_pid $start_client
 win=
-for _ in $(seq 45); do
+for _ in $(seq 6); do	# the start takes a few seconds: 2 minutes at most
 	kill -0 "$start_client" 2>/dev/null || break
-	win=$(DISPLAY=:$M xwininfo -root -tree 2>/dev/null |
-	    grep -m1 'xpra-proxy start test') && break
-	sleep 1
+	win=$(xmessage_window "$M") && break
 done
 if [ -z "$win" ]; then
-	bad "$c" "the started session's window never appeared on :$M: $(diag)"
+	bad "$c" "the started session's window never appeared on :$M: $(diag; tail -n 30 "$RUNDIR/xpra/$N2/server.log")"
 elif ! xpra_as "$U" list 2>/dev/null | grep -q "LIVE session at :$N2\$"; then
 	bad "$c" "no LIVE :$N2 for $U: $(xpra_as "$U" list 2>&1)"
 else
@@ -224,8 +229,10 @@ recipe_lines "Match User $U"
 sshd_reload "${RECIPE_LINES[@]}"
 attached "D1 recipe attach" --ssh="$SSH_OPTS" && detached "D1 recipe attach"
 
-rm -f "$RUNDIR/xpra/$N/socket" "$RUNDIR/xpra/$HOST-$N" \
-    "$(getent passwd "$U" | cut -d: -f6)/.xpra/$HOST-$N"
+home=$(getent passwd "$U" | cut -d: -f6)
+rm -f "$RUNDIR/xpra/$N/socket" "$RUNDIR/xpra/$HOST-$N" "$home/.xpra/$HOST-$N"
+left=$(find "$RUNDIR" "$home" /tmp/xpra -type s 2>/dev/null)
+[ -z "$left" ] || bad "D2 abstract socket only" "socket files left: $left"
 info "D2 abstract socket only" "$URL/$N" --ssh="$SSH_OPTS"
 
 xvfb_stop

@@ -65,8 +65,10 @@ xpra6_use() {
 	    "machine with: sudo ../shared/xpra6/build.sh --prefix=$p"
 	XPRA_BIN=$p/bin/xpra
 	XPRA_ENV=(PYTHONPATH="$site" XPRA_SYSTEM_CONF_DIRS="$p/etc/xpra")
-	for o in "${XPRA_SERVER_OPTS[@]}"; do	# 6.x has no --dbus-proxy
-		[ "$o" = --dbus-proxy=no ] || opts+=("$o")
+	# 6.x has no --dbus-proxy; its client fails on a server that sends
+	# no "file" capabilities (client/base/file.py: TypeError)
+	for o in "${XPRA_SERVER_OPTS[@]}"; do
+		case $o in --dbus-proxy=no|--file-transfer=no) ;; *) opts+=("$o");; esac
 	done
 	XPRA_SERVER_OPTS=("${opts[@]}")
 }
