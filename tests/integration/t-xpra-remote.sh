@@ -35,17 +35,7 @@ stock_proxy_pids() {
 }
 server_info() { xpra_as "$U" info ":$N" 2>/dev/null; }
 info_value() { grep -m1 "^$1=" "$2" | cut -d= -f2-; }
-# diag: the logs' tails, for failure messages
-diag() {
-	printf '\n--- client log (tail):\n'
-	grep -v 'processing packet' "$T/attach.log" 2>/dev/null | tail -n 25
-	printf -- '--- server log (tail):\n'
-	tail -n 25 "$XPRA_SERVER_LOG"
-	printf -- '--- sshd log (tail):\n'
-	tail -n 10 "$SSHD_LOG"
-	printf -- '--- processes of %s:\n' "$U"
-	ps -u "$U" -o pid=,stat=,args= | cut -c1-200
-}
+diag() { xpra_diag "$U" "$T/attach.log"; }
 # over_ssh WHAT SUBCOMMAND ARG...: `xpra SUBCOMMAND ARG...` (xpra_client),
 # stdout in $T/SUBCOMMAND.out, stderr in $T/SUBCOMMAND.err; fails with
 # "WHAT: exit N: <stderr>" unless it exits 0.

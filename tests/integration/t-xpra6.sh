@@ -57,16 +57,7 @@ XPRA6_DIR=$(dirname "$(dirname "$XPRA_BIN")")
 mkdir -p "$T/client-home/.ssh" && chmod 700 "$T/client-home/.ssh"
 export HOME=$T/client-home
 
-diag() {
-	printf '\n--- client log (tail):\n'
-	tail -n 25 "$T/client.log" 2>/dev/null
-	printf -- '--- server log (tail):\n'
-	tail -n 25 "$XPRA_SERVER_LOG"
-	printf -- '--- sshd log (tail):\n'
-	tail -n 10 "$SSHD_LOG"
-	printf -- '--- processes of %s:\n' "$U"
-	ps -u "$U" -o pid=,ppid=,args= | cut -c1-200
-}
+diag() { xpra_diag "$U" "$T/client.log"; }
 # over_ssh CASE SUBCOMMAND ARG...: `xpra SUBCOMMAND ARG...` with the 6.5.3
 # client; stdout in $T/SUBCOMMAND.out; `bad CASE` and 1 unless exit 0
 over_ssh() {

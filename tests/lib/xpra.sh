@@ -37,6 +37,9 @@
 #			CLIENT_PID (tracked)
 #   wait_attached PID LOG	until that client says "Attached to"
 #   xmessage_window M	the server's xmessage window, once it is on :M
+#   xpra_diag USER LOG	for failure messages: the tails of the client's
+#			LOG, the server's and the sshd's logs, USER's
+#			processes
 
 XPRA_BIN=${XPRA_BIN:-/usr/bin/xpra}
 
@@ -294,4 +297,15 @@ xmessage_window() {
 		[ "$i" = 100 ] || sleep 0.2
 	done
 	return 1
+}
+
+xpra_diag() {
+	printf '\n--- client log (tail):\n'
+	grep -v 'processing packet' "$2" 2>/dev/null | tail -n 25
+	printf -- '--- server log (tail):\n'
+	tail -n 25 "$XPRA_SERVER_LOG"
+	printf -- '--- sshd log (tail):\n'
+	tail -n 10 "$SSHD_LOG"
+	printf -- '--- processes of %s:\n' "$1"
+	ps -u "$1" -o pid=,ppid=,stat=,args= | cut -c1-200
 }
