@@ -10,7 +10,9 @@ raw.jsonl, *.dat, chart.gp, chart.png) and points results/latest at it.
 Never asserts a timing: it reports, with the SPEC's targets beside.
 
 Usage: bench.py --xpb PATH --proxy PATH [--proxy-static PATH]
-       [--baseline PATH] --top DIR [--quick]
+       [--baseline PATH] [--reference PATH] --top DIR [--quick]
+--reference: tests/bench/refrelay, the least a splice relay can do,
+measured as one more peer; xpra-proxy is compared with it round by round.
 --proxy-static: a STATIC=1 build, measured as one more peer.
 --baseline: an earlier build of xpra-proxy (make bench BASELINE=REV),
 measured as one more peer, so that a change is compared in one run.
@@ -63,15 +65,18 @@ class Peer:
 
 
 STATIC = "xpra-proxy STATIC=1"     # the opt-in static-pie build
+REFERENCE = "reference relay"       # tests/bench/refrelay.c
 BASELINE = "xpra-proxy baseline"    # an earlier build, for a change's effect
 OURS = ("xpra-proxy", STATIC)
 
 
-def make_peers(proxy, proxy_static, baseline):
+def make_peers(proxy, proxy_static, baseline, reference):
     peers = [
         Peer("no relay", ["direct"], need="-"),
         Peer("xpra-proxy", [proxy, "@SOCK@"]),
     ]
+    if reference:
+        peers.append(Peer(REFERENCE, [reference, "@SOCK@"]))
     if proxy_static:
         peers.append(Peer(STATIC, [proxy_static, "@SOCK@"]))
     if baseline:
@@ -98,7 +103,7 @@ class Bench:
         self.xpb = args.xpb
         self.top = args.top
         self.peers = make_peers(args.proxy, args.proxy_static,
-                                args.baseline)
+                                args.baseline, args.reference)
         self.proxy = args.proxy
         self.rounds = int(os.environ.get("BENCH_ROUNDS",
                                          1 if self.quick else 5))
@@ -331,11 +336,53 @@ class Bench:
                 out[name][d] = m
         return out
 
+    def reference_ratios(self):
+        """dir -> xpra-proxy ÷ reference relay per round (GiB/s, relay
+        CPU per GiB), from the runs of the same round, or None."""
+        t = self.res["tput"]
+        if REFERENCE not in t or "xpra-proxy" not in t:
+            return None
+        out = {}
+        for d, _ in DIRS:
+            pairs = [(a, b) for a, b in zip(t["xpra-proxy"][d], t[REFERENCE][d])
+                     if "error" not in a and "error" not in b]
+            out[d] = {
+                "gibps": [a["gibps"] / b["gibps"] for a, b in pairs
+                          if b["gibps"]],
+                "cpu": [a["cpu_relay"] / b["cpu_relay"] for a, b in pairs
+                        if b["cpu_relay"]],
+            }
+        return out
+
     # ---- output ------------------------------------------------------------
 
     @staticmethod
     def f(v, fmt="%.2f", none="–"):
         return none if v is None else fmt % v
+
+    def write_reference(self, w):
+        rr = self.reference_ratios()
+        if rr is None:
+            return
+        w("### xpra-proxy ÷ reference relay, round by round")
+        w("")
+        w("The reference relay (tests/bench/refrelay.c) splices straight "
+          "between the stdio pipes, grown to 1 MiB, and the socket, and "
+          "does nothing else.  Each ratio compares the two runs of one "
+          "round; target: throughput ≥ 1.00× in the median, relay CPU "
+          "≤ 1.00×.")
+        w("")
+        w("| direction | throughput × median | min – max | relay CPU × "
+          "median | min – max | rounds |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for d, label in DIRS:
+            g, c = rr[d]["gibps"], rr[d]["cpu"]
+            w("| %s | %s | %s | %s | %s | %d |" % (
+                label, self.f(self.med(g), "%.2f×"),
+                "%.2f – %.2f" % (min(g), max(g)) if g else "–",
+                self.f(self.med(c), "%.2f×"),
+                "%.2f – %.2f" % (min(c), max(c)) if c else "–", len(g)))
+        w("")
 
     def write(self):
         ts = self.tput_summary()
@@ -408,6 +455,7 @@ class Bench:
         for n, d, e in errs:
             w("* %s %s: %s" % (n, d, e))
         w("")
+        self.write_reference(w)
 
         # start-up
         st = self.res["start"]
@@ -796,6 +844,8 @@ def main():
                     help="a STATIC=1 build, measured as one more peer")
     ap.add_argument("--baseline", default=None,
                     help="an earlier build, measured as one more peer")
+    ap.add_argument("--reference", default=None,
+                    help="the reference splice relay, one more peer")
     ap.add_argument("--top", required=True)
     ap.add_argument("--results", default=None)
     ap.add_argument("--quick", action="store_true",
