@@ -14,12 +14,16 @@ setpriv and env execs into it), then samples every INTERVAL_MS (default
 anon_max_kb is the peak of the process's own anonymous memory: the
 Anonymous pages of /proc/PID/smaps, less those in AddressSanitizer's
 shadow range (memory the sanitizer maps beside the program, not memory
-the program uses), over the samples where it has no child.  A relay has
-none; only an ASan build's LeakSanitizer makes one, at exit: a tracer
-that shares the process's memory and stops it while it scans, growing
-its anonymous memory from ~3 to 11-15 MiB (seen 2026-12-05 on kernel
-6.18, sampling every millisecond).  That is the sanitizer's, not the
-relay's; children_max still counts the tracer.  rss_max_kb (VmHWM) adds
+the program uses), over the samples taken before its exit began.  A
+relay has no child; only an ASan build's LeakSanitizer makes one, at
+exit: a tracer that shares the process's memory and stops it while it
+scans, growing its anonymous memory from ~3 to 11-15 MiB (seen
+2026-12-05 on kernel 6.18, sampling every millisecond), which stays
+until the process is gone.  That is the sanitizer's, not the relay's.
+So a sample counts only if no child was seen before or after its smaps
+read, or ever before it, and only once the next sample shows the
+process still there without a child: the last one before it is gone
+may be in that exit.  children_max still counts the tracer.  rss_max_kb (VmHWM) adds
 file-backed pages (shared library text) and the shadow; it is reported,
 not a measure of the relay.
 
@@ -102,6 +106,7 @@ def main():
     r = dict(samples=0, threads_max=0, children_max=0, fds_max=0,
              anon_max_kb=0, rss_max_kb=0, exe_changed=0)
     kinds = set()
+    pending, exiting = None, False
     while not gone(pid):
         status = read("/proc/%d/status" % pid)
         if status is None:
@@ -116,10 +121,16 @@ def main():
             elif k == "VmHWM":
                 r["rss_max_kb"] = max(r["rss_max_kb"], int(v.split()[0]))
         kids = children(pid)
+        anon = own_anon_kb(pid)
+        kids = max(kids, children(pid))
         r["children_max"] = max(r["children_max"], kids)
-        anon = own_anon_kb(pid) if kids == 0 else None
-        if anon is not None:
-            r["anon_max_kb"] = max(r["anon_max_kb"], anon)
+        exiting = exiting or kids > 0
+        if exiting or anon is None:
+            pending = None
+        else:
+            if pending is not None:
+                r["anon_max_kb"] = max(r["anon_max_kb"], pending)
+            pending = anon
         try:
             fds = os.listdir("/proc/%d/fd" % pid)
         except OSError:
