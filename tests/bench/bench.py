@@ -64,6 +64,15 @@ class Peer:
         return ["-l"] if self.linger else []
 
 
+LIMIT = "streamlocal"               # sshd's own forwarding, end to end
+E2E_LABEL = {
+    "streamlocal": "streamlocal: `ssh -N -L LOCAL:SOCKET`",
+    "xpra-proxy": "`xpra-proxy :N`",
+    "xpra _proxy 3.1.3": "`xpra _proxy :N`, 3.1.3",
+    "xpra _proxy 6.5.3": "`xpra _proxy :N`, 6.5.3",
+    "socat": "`socat STDIO UNIX-CONNECT:SOCKET`",
+    "ssh true": "`true` (no relay)",
+}
 STATIC = "xpra-proxy STATIC=1"     # the opt-in static-pie build
 REFERENCE = "reference relay"       # tests/bench/refrelay.c
 BASELINE = "xpra-proxy baseline"    # an earlier build, for a change's effect
@@ -115,8 +124,9 @@ class Bench:
         self.ping_rounds = 1 if self.quick else 3
         self.idle_n = 100
         self.idle_n_xpra = 10
-        self.e2e_rounds = 1 if self.quick else 5
-        self.e2e_variants = "initenv" if self.quick else "initenv bare"
+        self.e2e_rounds = 1 if self.quick else 3
+        self.e2e_bytes = 128 * MIB if self.quick else 512 * MIB
+        self.e2e_ciphers = "default aes128-gcm@openssh.com"
         stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%SZ")
         self.out = os.path.join(args.results, stamp)
         os.makedirs(self.out, exist_ok=True)
@@ -260,31 +270,33 @@ class Bench:
         self.res["idle"] = idle
 
     def run_e2e(self):
-        log("end to end: xpra version ssh://... through a real sshd, "
-            "%d round(s): %s" % (self.e2e_rounds, self.e2e_variants))
-        env = dict(os.environ, TOP=self.top, XPRA_PROXY=self.proxy)
-        e = {}
+        log("end to end through a real sshd: bulk (%d round(s) of %d MiB "
+            "each way, ciphers %s), first byte, xpra version/info" %
+            (self.e2e_rounds, self.e2e_bytes // MIB, self.e2e_ciphers))
+        env = dict(os.environ, TOP=self.top, XPRA_PROXY=self.proxy,
+                   XPB=self.xpb)
+        e = {"tput": [], "start": [], "xpra": []}
         try:
             cp = subprocess.run(["bash", os.path.join(self.top, "tests",
                                                       "bench", "e2e.sh"),
-                                 str(self.e2e_rounds), self.e2e_variants],
+                                 str(self.e2e_rounds), str(self.e2e_bytes),
+                                 self.e2e_ciphers],
                                 stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env,
-                                timeout=240, stdin=subprocess.DEVNULL)
+                                timeout=3600, stdin=subprocess.DEVNULL)
             rc, out, err = cp.returncode, cp.stdout, cp.stderr
         except subprocess.TimeoutExpired:
-            rc, out, err = -1, "", "timed out after 240 s"
+            rc, out, err = -1, "", "timed out after 3600 s"
         with open(os.path.join(self.out, "e2e.log"), "w") as f:
             f.write(out + "\n--- stderr\n" + err)
         for line in out.splitlines():
-            w = line.split()
-            if len(w) == 5 and w[0] == "e2e":
-                self.raw.write(json.dumps({"test": "e2e", "variant": w[1],
-                                           "peer": w[2], "secs": float(w[3]),
-                                           "status": int(w[4])}) + "\n")
-                if w[4] == "0":
-                    e.setdefault(w[1], {}).setdefault(w[2], []).append(
-                        float(w[3]))
+            try:
+                j = json.loads(line)
+            except ValueError:
+                continue
+            self.raw.write(json.dumps(j) + "\n")
+            if j.get("e2e") in e:
+                e[j["e2e"]].append(j)
         if rc != 0:
             e["_error"] = ("skipped: " if rc == 77 else "failed (exit %d): "
                            % rc) + " | ".join(err.strip().splitlines()[-3:])
@@ -360,6 +372,195 @@ class Bench:
     def f(v, fmt="%.2f", none="–"):
         return none if v is None else fmt % v
 
+    # ---- end to end ----------------------------------------------------------
+
+    def e2e_bulk(self):
+        """(cipher, peer, dir) -> list of runs; the peers in order seen."""
+        runs, peers = {}, []
+        for j in self.res["e2e"]["tput"]:
+            if j["peer"] not in peers:
+                peers.append(j["peer"])
+            runs.setdefault((j["cipher"], j["peer"], j["dir"]), []).append(j)
+        return runs, peers
+
+    @staticmethod
+    def server_cpu(x):
+        """s/GiB of the server side: sshd processes plus the relay."""
+        g = x["bytes"] * (2 if x["dir"] == "both" else 1) / GIB
+        return (x["cpu_sshd"] + x["cpu_sshd_child"]) / g
+
+    @staticmethod
+    def ok_runs(rs):
+        return [j["x"] for j in rs if "error" not in j["x"]]
+
+    def e2e_ratio(self, runs, cipher, peer, d, key):
+        """peer ÷ streamlocal, round by round: list of ratios."""
+        a = {j["round"]: j["x"] for j in runs.get((cipher, peer, d), [])
+             if "error" not in j["x"]}
+        b = {j["round"]: j["x"] for j in runs.get((cipher, LIMIT, d), [])
+             if "error" not in j["x"]}
+        return [key(a[r]) / key(b[r]) for r in sorted(a) if r in b and
+                key(b[r])]
+
+    def write_e2e(self, w):
+        e = self.res["e2e"]
+        runs, peers = self.e2e_bulk()
+        ciphers = []
+        for j in e["tput"]:
+            if j["cipher"] not in ciphers:
+                ciphers.append(j["cipher"])
+        w("## End to end, through a real sshd on 127.0.0.1")
+        w("")
+        if "_error" in e:
+            w("* %s" % e["_error"])
+            w("")
+        if runs:
+            n = max(len(v) for v in runs.values())
+            w("### Bulk: %d MiB each direction, %d round%s, byte counts "
+              "checked" % (self.e2e_bytes // MIB, n, "" if n == 1 else "s"))
+            w("")
+            w("The client (xpb) and its ssh on the same machine; the ssh's "
+              "stdin and stdout are one unix socket, like the local end of "
+              "`ssh -L`.  **streamlocal** is sshd's own forwarding to the "
+              "socket (`ssh -N -L LOCAL:SOCKET`, no relay process): the "
+              "limit.  Medians; × is to streamlocal in the same round.  "
+              "Server CPU: every process under the private sshd (its sshd "
+              "processes and the relay), s per GiB moved.")
+            w("")
+            w("| cipher | remote command | c→s GiB/s | s→c GiB/s | both "
+              "GiB/s | server CPU s/GiB c→s / s→c / both | of which the "
+              "relay | client ssh CPU s/GiB | verified |")
+            w("|---|---|---:|---:|---:|---:|---:|---:|---|")
+            for c in ciphers:
+                for p in peers:
+                    cells, cpu, relay, client = [], [], [], []
+                    nver = ntot = 0
+                    for d, _ in DIRS:
+                        rs = runs.get((c, p, d), [])
+                        ok = self.ok_runs(rs)
+                        ntot += len(rs)
+                        nver += sum(1 for x in ok if x.get("verified"))
+                        g = self.med([x["gibps"] for x in ok])
+                        r = self.med(self.e2e_ratio(runs, c, p, d,
+                                                    lambda x: x["gibps"]))
+                        cells.append("ERR" if g is None else "%.3f%s" % (
+                            g, "" if p == LIMIT or r is None else
+                            " (%.2f×)" % r))
+                        sc = self.med([self.server_cpu(x) for x in ok])
+                        rc = self.med(self.e2e_ratio(runs, c, p, d,
+                                                     self.server_cpu))
+                        cpu.append(self.f(sc, "%.2f") + (
+                            "" if p == LIMIT or rc is None else
+                            " (%.2f×)" % rc))
+                        gib = [x["bytes"] * (2 if d == "both" else 1) / GIB
+                               for x in ok]
+                        relay.append(self.f(self.med(
+                            [x["cpu_sshd_child"] / b
+                             for x, b in zip(ok, gib)]), "%.2f"))
+                        client.append(self.f(self.med(
+                            [x["cpu_relay"] / b for x, b in zip(ok, gib)]),
+                            "%.2f"))
+                    w("| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |" % (
+                        c, E2E_LABEL.get(p, p), cells[0], cells[1],
+                        cells[2], " / ".join(cpu),
+                        "–" if p == LIMIT else " / ".join(relay),
+                        " / ".join(client), nver, ntot))
+            w("")
+            w("xpra _proxy outlives its session (it never closes the "
+              "display's connection): its runs are checked by the byte "
+              "counts alone.")
+            w("")
+        st = {}
+        for j in e["start"]:
+            if "error" in j["x"]:
+                continue
+            st.setdefault(j["peer"], []).extend(j["x"].get("ns", []))
+        if st:
+            w("### First byte: exec of `ssh host COMMAND` to the echo of "
+              "one byte, beside `ssh host true` (default cipher)")
+            w("")
+            w("| remote command | median ms | p10 ms | p90 ms | median − "
+              "`ssh true` |")
+            w("|---|---:|---:|---:|---:|")
+            base = self.med(st.get("ssh true", []))
+            for p in ["ssh true"] + [x for x in st if x != "ssh true"]:
+                v = st.get(p)
+                if not v:
+                    continue
+                w("| %s | %.1f | %.1f | %.1f | %s |" % (
+                    E2E_LABEL.get(p, p), self.ms(self.med(v)),
+                    self.ms(self.pct(v, .1)), self.ms(self.pct(v, .9)),
+                    "–" if p == "ssh true" or base is None else
+                    "%+.1f ms" % self.ms(self.med(v) - base)))
+            w("")
+        xs = {}
+        for j in e["xpra"]:
+            if j["status"] == 0 and j["round"] > 0:
+                xs.setdefault((j["client"], j["cmd"], j["peer"]),
+                              []).append(j["secs"])
+        if xs:
+            w("### `xpra version ssh://…` and `xpra info ssh://…`: wall "
+              "time, median s")
+            w("")
+            w("| client and server | command | --remote-xpra=xpra-proxy | "
+              "the server's own `xpra _proxy` | saved | `ssh host true` |")
+            w("|---|---|---:|---:|---:|---:|")
+            for cl in ("3.1.3", "6.5.3"):
+                t = self.med(xs.get((cl, "ssh true", "-"), []))
+                for cmd in ("version", "info"):
+                    a = self.med(xs.get((cl, cmd, "xpra-proxy"), []))
+                    b = self.med(xs.get((cl, cmd, "xpra _proxy"), []))
+                    if a is None and b is None:
+                        continue
+                    w("| xpra %s | %s | %s | %s | %s | %s |" % (
+                        cl, cmd, self.f(a, "%.3f"), self.f(b, "%.3f"),
+                        self.f(b - a if a and b else None, "%.3f s"),
+                        self.f(t, "%.3f")))
+            w("")
+            w("The client sends `sh -c 'xpra initenv; …P _proxy :N'` (3.1.3) "
+              "or its 6.x equivalent with P the --remote-xpra path.")
+            w("")
+        for line in self.e2e_targets():
+            w("* " + line)
+        w("")
+
+    def e2e_targets(self):
+        runs, peers = self.e2e_bulk()
+        lines = []
+
+        def verdict(ok):
+            return "**met**" if ok else "**MISSED**"
+        ciphers = sorted({c for c, _, _ in runs}, key=lambda c: c != "default")
+        for c in ciphers:
+            if (c, "xpra-proxy", "up") not in runs:
+                continue
+            for what, key, target, cmp in (
+                    ("throughput", lambda x: x["gibps"], 0.97,
+                     lambda r, t: r >= t),
+                    ("server CPU per GiB", self.server_cpu, 1.05,
+                     lambda r, t: r <= t)):
+                rs = []
+                ok = True
+                for d, label in DIRS:
+                    r = self.med(self.e2e_ratio(runs, c, "xpra-proxy", d,
+                                                key))
+                    ok = ok and r is not None and cmp(r, target)
+                    rs.append("%s %s" % (label, self.f(r, "%.2f×")))
+                lines.append("%s %s %.2f× streamlocal, cipher %s: %s (%s)" %
+                             (what, "≥" if target < 1 else "≤", target, c,
+                              verdict(ok), ", ".join(rs)))
+        st = {}
+        for j in self.res["e2e"]["start"]:
+            if "error" not in j["x"]:
+                st.setdefault(j["peer"], []).extend(j["x"].get("ns", []))
+        if st.get("xpra-proxy") and st.get("ssh true"):
+            a, b = self.med(st["xpra-proxy"]), self.med(st["ssh true"])
+            lines.append("first byte ≤ `ssh true` + 3 ms: %s (%.1f ms, "
+                         "`ssh true` %.1f ms: %+.1f ms)" % (
+                             verdict(a <= b + 3e6), self.ms(a), self.ms(b),
+                             self.ms(a - b)))
+        return lines
+
     def write_reference(self, w):
         rr = self.reference_ratios()
         if rr is None:
@@ -407,8 +608,11 @@ class Bench:
         if any(p.missing for p in self.peers):
             w("")
 
+        self.write_e2e(w)
+
         # throughput
-        w("## Bulk throughput (%d MiB each direction, %d round%s)" %
+        w("## The harness, no sshd: bulk throughput (%d MiB each "
+          "direction, %d round%s)" %
           (self.bytes // MIB, self.rounds, "" if self.rounds == 1 else "s"))
         w("")
         w("| peer | c→s GiB/s | s→c GiB/s | both GiB/s | relay CPU s/GiB "
@@ -561,34 +765,6 @@ class Bench:
         if "xpra _proxy" in idle:
             w("xpra _proxy: %d sessions only (each is a ~24 MiB Python "
               "process)." % self.idle_n_xpra)
-            w("")
-
-        # e2e
-        e = self.res["e2e"]
-        w("## End to end: `xpra version ssh://…` through a real sshd on "
-          "loopback (%d round%s)" % (self.e2e_rounds,
-                                     "" if self.e2e_rounds == 1 else "s"))
-        w("")
-        if "_error" in e:
-            w("* %s" % e["_error"])
-            w("")
-        rows = [v for v in ("initenv", "bare") if v in e]
-        if rows:
-            w("| remote command | xpra-proxy median s | xpra _proxy median s "
-              "| saved |")
-            w("|---|---:|---:|---:|")
-            label = {"initenv": "as the client sends it (`xpra initenv; …`)",
-                     "bare": "without `xpra initenv` (XPRA_INITENV_COMMAND=)"}
-            for v in rows:
-                a = self.med(e[v].get("xpra-proxy", []))
-                b = self.med(e[v].get("xpra-_proxy", []))
-                w("| %s | %s | %s | %s |" %
-                  (label[v], self.f(a, "%.3f"), self.f(b, "%.3f"),
-                   self.f(b - a if a and b else None, "%.3f s")))
-            w("")
-            w("Debian's xpra 3.1.3 client and server; the remote command is "
-              "`sh -c 'xpra initenv;if [ -x P ]; then P _proxy :N;…'` with "
-              "P = /usr/bin/xpra or the built xpra-proxy.")
             w("")
 
         # targets

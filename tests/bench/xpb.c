@@ -10,10 +10,16 @@
  * argv after "--", with every "@SOCK@" replaced by the socket's path; the
  * argv "direct" means no relay: this process talks to the socket itself.
  *
- *   xpb tput  -d up|down|both -b BYTES [-c CHUNK] [-l] [-t SECS] -- ARGV
+ *   xpb tput  -d up|down|both -b BYTES [-c CHUNK] [-l] [-t SECS]
+ *	     [-S PATH] [-U] [-P SSHD_PID] [-F LOCAL_SOCKET] -- ARGV
  *	bulk transfer after a handshake; wall time, byte counts verified,
  *	CPU (relay, client, server: /proc/PID/task/N/schedstat, ns; host:
  *	/proc/stat) and the relay's VmHWM, all over the transfer only.
+ *	-P: also the CPU of every descendant of SSHD_PID (a private sshd
+ *	serving only this run), split into the sshd processes and the rest
+ *	(the relay sshd runs), for the end-to-end bench.
+ *	-F: ARGV is a forwarder (`ssh -N -L LOCAL_SOCKET:@SOCK@ ...`): it
+ *	runs beside, and this process talks to LOCAL_SOCKET once it accepts.
  *   xpb start -n N [-l] -- ARGV
  *	N times: fork+exec the peer, write one byte to its stdin, time until
  *	the server's echo of it comes out of its stdout.
@@ -29,6 +35,10 @@
  *
  * -l: the peer does not exit when its streams end (Debian's `xpra
  * _proxy`): it is sent SIGTERM once the measurement is over.
+ * -U: the peer's stdin and stdout are one unix stream socket (a
+ * socketpair), not two pipes: the same kind of local end as a forwarder's.
+ * -S PATH: the display server listens on PATH (default: a fresh
+ * directory in /tmp), e.g. where `xpra-proxy :N` looks for display N.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -59,8 +69,10 @@
 #define HS_TIMEOUT_MS	30000	/* handshake: xpra _proxy starts slowly */
 
 static const char *prog = "xpb";
-static char tmpdir[64], sock_path[128], log_path[PATH_MAX];
+static char tmpdir[64], sock_path[108], log_path[PATH_MAX];
+static char fwd_path[108];	/* -F: the forwarder's local socket */
 static pid_t server_pid = -1;
+static pid_t tree_root;		/* -P: the private sshd */
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -79,6 +91,8 @@ cleanup(void)
 		unlink(sock_path);
 	if (tmpdir[0] != '\0')
 		rmdir(tmpdir);
+	if (fwd_path[0] != '\0')
+		unlink(fwd_path);
 }
 
 static void
@@ -249,6 +263,82 @@ host_busy_ns(void)
 	    (1000000000ULL / (unsigned long long)hz));
 }
 
+/* -P: the CPU of a process tree, per process. */
+#define TREE_MAX	64
+struct tree_cpu {
+	int	n;
+	pid_t	pid[TREE_MAX];
+	int64_t	ns[TREE_MAX];
+	bool	sshd[TREE_MAX];		/* its comm is "sshd" */
+};
+
+/* The descendants of root (not root itself), with their CPU so far. */
+static void
+tree_sample(pid_t root, struct tree_cpu *t)
+{
+	static pid_t pid[32768], ppid[32768];
+	static bool sshd[32768];
+	char path[64], line[512], *rp;
+	struct dirent *de;
+	int n = 0, i, j;
+	DIR *d;
+	FILE *f;
+
+	t->n = 0;
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && n < 32768) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    (rp = strrchr(line, ')')) != NULL) {
+			pid[n] = atoi(line);
+			ppid[n] = atoi(rp + 4);		/* ") S PPID" */
+			sshd[n] = strstr(line, " (sshd) ") != NULL;
+			n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	/* breadth first: parents are added before their children */
+	for (i = 0; i < n; i++) {
+		if (ppid[i] == root && t->n < TREE_MAX)
+			t->pid[t->n++] = pid[i];
+	}
+	for (j = 0; j < t->n; j++)
+		for (i = 0; i < n; i++)
+			if (ppid[i] == t->pid[j] && t->n < TREE_MAX)
+				t->pid[t->n++] = pid[i];
+	for (j = 0; j < t->n; j++) {
+		for (i = 0; i < n && pid[i] != t->pid[j]; i++)
+			;
+		t->sshd[j] = sshd[i];
+		t->ns[j] = cpu_ns(t->pid[j]);
+	}
+}
+
+/* CPU between two samples: of the sshd processes, and of the rest. */
+static void
+tree_delta(const struct tree_cpu *a, const struct tree_cpu *b,
+    int64_t *sshd_ns, int64_t *rest_ns)
+{
+	*sshd_ns = *rest_ns = 0;
+	for (int j = 0; j < b->n; j++) {
+		int64_t before = 0, d;
+
+		if (b->ns[j] < 0)
+			continue;
+		for (int i = 0; i < a->n; i++)
+			if (a->pid[i] == b->pid[j] && a->ns[i] >= 0)
+				before = a->ns[i];
+		d = b->ns[j] - before;
+		*(b->sshd[j] ? sshd_ns : rest_ns) += d;
+	}
+}
+
 struct mem {
 	long	hwm_kib, rss_kib, anon_kib, file_kib, pss_kib;
 };
@@ -296,16 +386,31 @@ listen_unix(void)
 	return fd;
 }
 
+/* A connected socket to path, or -errno. */
 static int
-connect_unix(void)
+try_connect_unix(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd, e;
 
-	strcpy(sa.sun_path, sock_path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("connect %s: %s", sock_path, strerror(errno));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static int
+connect_unix(const char *path)
+{
+	int fd = try_connect_unix(path);
+
+	if (fd < 0)
+		die("connect %s: %s", path, strerror(-fd));
 	return fd;
 }
 
@@ -556,11 +661,15 @@ server_ping(int lfd)
 static void
 server_setup(void)
 {
+	atexit(cleanup);
+	if (sock_path[0] != '\0') {	/* -S */
+		unlink(sock_path);
+		return;
+	}
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/xpb.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		die("mkdtemp: %s", strerror(errno));
 	snprintf(sock_path, sizeof(sock_path), "%s/socket", tmpdir);
-	atexit(cleanup);
 }
 
 static pid_t
@@ -580,7 +689,9 @@ struct peer {
 	pid_t	pid;
 	int	in_w;		/* our end of its stdin */
 	int	out_r;		/* our end of its stdout */
-	bool	direct;
+	bool	direct;		/* no peer process: we are on the socket */
+	bool	sock_io;	/* in_w == out_r, a socket (direct, -F, -U) */
+	bool	forwarder;	/* -F: it never exits by itself */
 	int	exit_status;	/* wait status, -1 if killed by us */
 	bool	exited_alone;
 	int64_t	exit_ms;	/* after its streams ended */
@@ -590,6 +701,7 @@ struct peer {
 static char **peer_argv;
 static int peer_argc;
 static bool peer_lingers;
+static bool stdio_socket;	/* -U */
 
 static bool
 is_direct(void)
@@ -625,7 +737,37 @@ expand_argv(void)
 
 static char **peer_exec_argv;
 
-/* fork+exec the peer with fresh pipes as stdin/stdout. */
+/*
+ * -F: the peer is a forwarder; once its local socket accepts (within
+ * HS_TIMEOUT_MS), talk to that instead of its stdio.
+ */
+static void
+forwarder_connect(struct peer *p)
+{
+	int64_t deadline = now_ns() + (int64_t)HS_TIMEOUT_MS * 1000000;
+	int fd, st;
+
+	while ((fd = try_connect_unix(fwd_path)) < 0) {
+		if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+			p->pid = -1;
+			die("the forwarder exited (status %d; see %s)", st,
+			    log_path);
+		}
+		if (now_ns() > deadline)
+			die("the forwarder's %s never accepted", fwd_path);
+		usleep(2000);
+	}
+	if (p->sock_io)
+		close(p->in_w);
+	else {
+		close(p->in_w);
+		close(p->out_r);
+	}
+	p->sock_io = p->forwarder = true;
+	p->in_w = p->out_r = fd;
+}
+
+/* fork+exec the peer with fresh pipes as stdin/stdout (-F: see above). */
 static void
 peer_spawn(struct peer *p)
 {
@@ -634,12 +776,18 @@ peer_spawn(struct peer *p)
 	memset(p, 0, sizeof(*p));
 	if ((p->direct = is_direct())) {
 		p->pid = -1;
-		p->in_w = p->out_r = connect_unix();
+		p->sock_io = true;
+		p->in_w = p->out_r = connect_unix(sock_path);
 		return;
 	}
 	if (peer_exec_argv == NULL)
 		peer_exec_argv = expand_argv();
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+	if (stdio_socket) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0)
+			die("socketpair: %s", strerror(errno));
+		out[0] = in[1];		/* ours */
+		out[1] = in[0];		/* its stdout */
+	} else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		die("pipe: %s", strerror(errno));
 	if ((p->pid = fork()) < 0)
 		die("fork: %s", strerror(errno));
@@ -660,9 +808,13 @@ peer_spawn(struct peer *p)
 		_exit(127);
 	}
 	close(in[0]);
-	close(out[1]);
+	if (!stdio_socket)
+		close(out[1]);
+	p->sock_io = stdio_socket;
 	p->in_w = in[1];
 	p->out_r = out[0];
+	if (fwd_path[0] != '\0')
+		forwarder_connect(p);
 }
 
 static int
@@ -673,8 +825,8 @@ pidfd_of(pid_t pid)
 
 /*
  * The peer's streams are over (stdin closed by us, or EOF seen): wait for
- * it to exit, up to wait_ms; a lingering peer gets SIGTERM at once, any
- * other one after wait_ms, then SIGKILL.
+ * it to exit, up to wait_ms; a lingering peer and a forwarder get SIGTERM
+ * at once, any other one after wait_ms, then SIGKILL.
  */
 static void
 peer_reap(struct peer *p, int wait_ms)
@@ -686,7 +838,7 @@ peer_reap(struct peer *p, int wait_ms)
 	if (p->direct || p->pid <= 0)
 		return;
 	fd = pidfd_of(p->pid);
-	if (peer_lingers) {
+	if (peer_lingers || p->forwarder) {
 		kill(p->pid, SIGTERM);
 		wait_ms = 3000;
 	}
@@ -705,27 +857,27 @@ peer_reap(struct peer *p, int wait_ms)
 	while (wait4(p->pid, &st, 0, &p->ru) < 0 && errno == EINTR)
 		;
 	p->exit_status = st;
-	p->exited_alone = !peer_lingers && WIFEXITED(st);
+	p->exited_alone = !peer_lingers && !p->forwarder && WIFEXITED(st);
 	p->exit_ms = (now_ns() - t0) / 1000000;
 	p->pid = -1;
 }
 
-/* Close our end of its stdin (direct: SHUT_WR). */
+/* Close our end of its stdin (a socket: SHUT_WR). */
 static void
 peer_close_in(struct peer *p)
 {
-	if (p->direct)
+	if (p->sock_io)
 		shutdown(p->in_w, SHUT_WR);
 	else if (p->in_w >= 0)
 		close(p->in_w);
-	if (!p->direct)
+	if (!p->sock_io)
 		p->in_w = -1;
 }
 
 static void
 peer_close_all(struct peer *p)
 {
-	if (!p->direct && p->in_w >= 0)
+	if (!p->sock_io && p->in_w >= 0)
 		close(p->in_w);
 	if (p->out_r >= 0)
 		close(p->out_r);
@@ -779,8 +931,10 @@ cmd_tput(const char *dir, uint64_t bytes, size_t chunk, int timeout_s)
 	struct pollfd pfd[3];
 	struct peer p;
 	struct mem m = { 0 };
+	struct tree_cpu tree0, tree1;
+	int64_t tree_sshd = 0, tree_rest = 0;
 	int st[2], lfd, r;
-	bool in_done = !up, final_ok, eof;
+	bool in_done = !up, final_ok, counts_ok, eof;
 	ssize_t n = 0;
 
 	if (!up && !down)
@@ -809,6 +963,8 @@ cmd_tput(const char *dir, uint64_t bytes, size_t chunk, int timeout_s)
 	to_write = 1 + (up ? bytes : 0);
 	to_read = down ? bytes : 0;
 	wbuf[0] = 'G';
+	if (tree_root > 0)
+		tree_sample(tree_root, &tree0);
 	c_relay0 = p.direct ? 0 : cpu_ns(p.pid);
 	c_self0 = cpu_ns(getpid());
 	c_srv0 = cpu_ns(server_pid);
@@ -879,6 +1035,10 @@ cmd_tput(const char *dir, uint64_t bytes, size_t chunk, int timeout_s)
 	    t_read_done;
 	c_self1 = cpu_ns(getpid());
 	host1 = host_busy_ns();
+	if (tree_root > 0) {
+		tree_sample(tree_root, &tree1);
+		tree_delta(&tree0, &tree1, &tree_sshd, &tree_rest);
+	}
 	if (!p.direct) {
 		c_relay1 = cpu_ns(p.pid);
 		mem_of(p.pid, &m);
@@ -896,9 +1056,19 @@ cmd_tput(const char *dir, uint64_t bytes, size_t chunk, int timeout_s)
 	peer_reap(&p, 10000);	/* a lingering peer: SIGTERM now */
 	if (peer_lingers)
 		extra = drain_to_eof(p.out_r, 2000, &eof);
-	final_ok = read_exact(st[0], &s_final, sizeof(s_final), 10000) &&
-	    s_final.final;
+	/*
+	 * A lingering peer behind sshd (`ssh host xpra _proxy`) outlives
+	 * its session and never closes the server's connection: the byte
+	 * counts still say whether everything arrived.
+	 */
+	final_ok = read_exact(st[0], &s_final, sizeof(s_final),
+	    peer_lingers ? 2000 : 10000) && s_final.final;
+	counts_ok = got == to_read && extra == 0 && (final_ok ?
+	    s_final.in == (up ? bytes : 0) &&
+	    s_final.out == (down ? bytes : 0) : !up || s_done.in == bytes);
 	peer_close_all(&p);
+	if (!final_ok)
+		kill(server_pid, SIGKILL);
 	waitpid(server_pid, NULL, 0);
 	server_pid = -1;
 
@@ -906,6 +1076,8 @@ cmd_tput(const char *dir, uint64_t bytes, size_t chunk, int timeout_s)
 	    ", \"chunk\": %zu, \"secs\": %.6f, \"gibps\": %.4f,"
 	    " \"cpu_relay\": %.6f, \"cpu_client\": %.6f,"
 	    " \"cpu_server\": %.6f, \"cpu_host\": %.6f,"
+	    " \"cpu_sshd\": %.6f, \"cpu_sshd_child\": %.6f,"
+	    " \"sshd_procs\": %d,"
 	    " \"hwm_kib\": %ld, \"rss_kib\": %ld, \"anon_kib\": %ld,"
 	    " \"file_kib\": %ld,"
 	    " \"verified\": %s, \"server_in\": %" PRIu64 ", \"server_out\": %"
@@ -919,10 +1091,11 @@ cmd_tput(const char *dir, uint64_t bytes, size_t chunk, int timeout_s)
 	    p.direct ? 0.0 : (double)(c_relay1 - c_relay0) / 1e9,
 	    (double)(c_self1 - c_self0) / 1e9, (double)(c_srv1 - c_srv0) / 1e9,
 	    (double)(host1 - host0) / 1e9,
+	    (double)tree_sshd / 1e9, (double)tree_rest / 1e9,
+	    tree_root > 0 ? tree1.n : 0,
 	    m.hwm_kib, m.rss_kib, m.anon_kib, m.file_kib,
-	    final_ok && s_final.eof_ok && s_final.in == (up ? bytes : 0) &&
-	    s_final.out == (down ? bytes : 0) && got == to_read &&
-	    extra == 0 && eof ? "true" : "false",
+	    counts_ok && (peer_lingers || (final_ok && s_final.eof_ok &&
+	    eof)) ? "true" : "false",
 	    s_final.in, s_final.out, got, extra, eof ? "true" : "false",
 	    p.exited_alone ? "true" : "false", p.exit_ms,
 	    (double)(p.ru.ru_utime.tv_sec + p.ru.ru_stime.tv_sec) +
@@ -1307,7 +1480,8 @@ main(int argc, char *argv[])
 		usage();
 	cmd = argv[1];
 	argv++, argc--;
-	while ((opt = getopt(argc, argv, "d:b:c:lt:n:s:B:w:u:L:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:b:c:lt:n:s:B:w:u:L:S:P:F:U")) !=
+	    -1) {
 		switch (opt) {
 		case 'd': dir = optarg; break;
 		case 'b': bytes = parse_size(optarg); break;
@@ -1320,6 +1494,16 @@ main(int argc, char *argv[])
 		case 'w': settle_ms = atoi(optarg); break;
 		case 'u': ug = optarg; break;
 		case 'L': snprintf(log_path, sizeof(log_path), "%s", optarg);
+			  break;
+		case 'S': if (strlen(optarg) >= sizeof(sock_path))
+				  die("-S: path too long");
+			  strcpy(sock_path, optarg);
+			  break;
+		case 'P': tree_root = atoi(optarg); break;
+		case 'U': stdio_socket = true; break;
+		case 'F': if (strlen(optarg) >= sizeof(fwd_path))
+				  die("-F: path too long");
+			  strcpy(fwd_path, optarg);
 			  break;
 		default: usage();
 		}
