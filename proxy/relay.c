@@ -19,6 +19,13 @@
  * reported or what a system call returned.  An input counts as ended only
  * once what it holds has been read (POLLHUP is read to EOF).
  *
+ * Down, a client that reads slower than the server writes keeps the grown
+ * stdout pipe full, and each of its reads would wake the relay to top up
+ * the few slots it freed: with three quarters of the pipe still unread,
+ * the direction rests instead (neither end polled) until about a quarter
+ * is left at the client's measured pace, so that the relay wakes once per
+ * half pipe, not once per read (sshd's 32 KiB).
+ *
  * A direction moves bytes in one of three modes.  RELAY_SPLICE, when its
  * stdio end is a pipe: one splice(2) between that pipe and the socket.
  * RELAY_SPLICE_PIPE, when it is a socket: splice into a private pipe, then
@@ -38,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -76,6 +84,11 @@ struct direction {
 	bool		 shrink_busy;	/* it held too much: until it moves */
 	bool		 moved;		/* since the last idle check */
 	uint64_t	 bytes;
+	/* down: resting while the client's pipe is backlogged */
+	int64_t		 rest_until;	/* ns; 0: not resting */
+	int64_t		 rest_start;	/* ns */
+	int		 rest_queued;	/* bytes in the pipe then */
+	double		 drain_rate;	/* the client's, bytes/ns; 0: unknown */
 	/* STEP_FAILED: where, and errno */
 	enum relay_where fail_end;
 	int		 fail_err;
@@ -95,8 +108,8 @@ struct relay {
 	struct relay_result	*res;
 	int			 sock;
 	int			 null;		/* /dev/null, for stdout's end */
-	int64_t			 next_shrink;	/* when to look for idle pipes */
-	int64_t			 drain_until;	/* DRAINING: the server's grace */
+	int64_t			 next_shrink;	/* when to look for idle pipes, ns */
+	int64_t			 drain_until;	/* DRAINING: the server's grace, ns */
 };
 
 static char up_buf[RELAY_BUF], down_buf[RELAY_BUF];
@@ -114,13 +127,86 @@ relay_where_name(enum relay_where w)
 	}
 }
 
+#define NS_PER_MS	1000000LL
+#define NS_PER_S	1000000000LL
+
+/* CLOCK_MONOTONIC, ns. */
 static int64_t
-now_ms(void)
+now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+/* --- resting while the client's pipe is backlogged ------------------- */
+
+/* Bytes queued in a pipe (either end), or -1. */
+static int
+pipe_queued(int fd)
+{
+	int q;
+
+	return ioctl(fd, FIONREAD, &q) < 0 ? -1 : q;
+}
+
+/*
+ * Down, into a grown stdout pipe, after a splice that moved something but
+ * less than RELAY_TOPUP: when RELAY_REST_FULL_Q quarters of the pipe are
+ * still unread, refilling now would only top up the slots the client's
+ * last read freed.  (A full pipe, EAGAIN, is waited for with poll as
+ * ever: a client that stopped reading never wakes the relay.)  Rest instead, neither end polled, until about
+ * RELAY_REST_LEFT_Q quarters are left at the client's last measured pace.
+ * Nothing waits longer for it: whatever arrives meanwhile would have
+ * queued behind that backlog anyway.
+ */
+static void
+rest_if_backlogged(struct direction *d, size_t moved)
+{
+	int64_t ns;
+	int q;
+
+	if (d->dst_end != RELAY_AT_STDOUT || d->pipe_state != PIPE_GROWN ||
+	    moved == 0 || moved >= RELAY_TOPUP ||
+	    (q = pipe_queued(d->dst)) < d->pipe_size / 4 * RELAY_REST_FULL_Q)
+		return;
+	ns = d->drain_rate > 0 ? (int64_t)((q - d->pipe_size / 4 *
+	    RELAY_REST_LEFT_Q) / d->drain_rate) : RELAY_REST_FIRST_NS;
+	if (ns < RELAY_REST_MIN_NS)
+		ns = RELAY_REST_MIN_NS;
+	if (ns > RELAY_REST_MAX_NS)
+		ns = RELAY_REST_MAX_NS;
+	d->rest_start = now_ns();
+	d->rest_queued = q;
+	d->rest_until = d->rest_start + ns;
+	d->src_ready = d->dst_ready = false;
+}
+
+/*
+ * The rest is over: learn the client's pace from what it read meanwhile,
+ * and try both ends again.  A pipe found empty says only "at least this
+ * fast": the next rest is shorter.
+ */
+static void
+wake_if_rested(struct direction *d)
+{
+	int64_t t;
+	int q;
+
+	if (d->rest_until == 0 || (t = now_ns()) < d->rest_until)
+		return;
+	d->rest_until = 0;
+	q = pipe_queued(d->dst);
+	if (q >= 0 && q < d->rest_queued && t > d->rest_start) {
+		double rate = (double)(d->rest_queued - q) /
+		    (double)(t - d->rest_start);
+
+		if (q == 0)
+			rate = 2 * (rate > d->drain_rate ? rate : d->drain_rate);
+		d->drain_rate = rate;
+	}
+	d->src_ready = d->dst_ready = true;	/* until a splice says otherwise */
 }
 
 /* The mode for a stdio descriptor, or -errno. */
@@ -298,7 +384,7 @@ end_gone(struct relay *r, enum relay_where end, int err)
 		direction_close(r, &r->down);
 		if (r->up.state == DIR_OPEN) {
 			r->up.state = DIR_DRAINING;
-			r->drain_until = now_ms() + RELAY_DRAIN_MS;
+			r->drain_until = now_ns() + RELAY_DRAIN_MS * NS_PER_MS;
 		}
 	} else if (end == RELAY_AT_STDIN) {
 		direction_close(r, &r->up);
@@ -341,8 +427,10 @@ move_direct(struct direction *d)
 	if (n > 0) {
 		d->bytes += (size_t)n;
 		note_moved(d, (size_t)n);
-		if ((size_t)n < RELAY_CHUNK)
+		if ((size_t)n < RELAY_CHUNK) {
 			d->src_ready = false;	/* or dst full: EAGAIN says */
+			rest_if_backlogged(d, (size_t)n);
+		}
 		return STEP_MOVED;
 	}
 	if (n == 0)
@@ -429,7 +517,7 @@ needs_look(const struct direction *d)
 static bool
 runnable(const struct direction *d)
 {
-	if (d->state == DIR_CLOSED)
+	if (d->state == DIR_CLOSED || d->rest_until != 0)
 		return false;
 	if (needs_look(d))
 		return true;
@@ -507,7 +595,7 @@ direction_run(struct relay *r, struct direction *d)
 		if (s == STEP_FAILED && (e = handle_failure(r, d)) < 0)
 			return e;
 		if (s == STEP_MOVED && d->state == DIR_DRAINING)
-			r->drain_until = now_ms() + RELAY_DRAIN_MS;
+			r->drain_until = now_ns() + RELAY_DRAIN_MS * NS_PER_MS;
 	}
 	if (d->state != DIR_CLOSED && d->queued == 0 && (d->src_eof ||
 	    (needs_look(d) && !(d->src_ready = look_at_src(d)))))
@@ -523,14 +611,14 @@ enum { PFD_IN, PFD_SOCK, PFD_OUT, PFD_COUNT };
 static bool
 wants_src(const struct direction *d)
 {
-	return d->state == DIR_OPEN && input_unknown(d);
+	return d->state == DIR_OPEN && d->rest_until == 0 && input_unknown(d);
 }
 
 /* Waiting for its output: something to deliver, output not known ready. */
 static bool
 wants_dst(const struct direction *d)
 {
-	if (d->state == DIR_CLOSED || d->dst_ready)
+	if (d->state == DIR_CLOSED || d->dst_ready || d->rest_until != 0)
 		return false;
 	return d->mode == RELAY_SPLICE || d->queued != 0;
 }
@@ -591,31 +679,33 @@ poll_timeout(struct relay *r)
 		return 0;
 	if (has_grown_pipe(&r->up) || has_grown_pipe(&r->down)) {
 		if (r->next_shrink == 0)
-			r->next_shrink = now_ms() + RELAY_IDLE_SHRINK_MS;
+			r->next_shrink = now_ns() + RELAY_IDLE_SHRINK_MS * NS_PER_MS;
 		due = r->next_shrink;
 	} else {
 		r->next_shrink = 0;
 	}
 	if (r->up.state == DIR_DRAINING && (due < 0 || r->drain_until < due))
 		due = r->drain_until;
+	if (r->down.rest_until != 0 && (due < 0 || r->down.rest_until < due))
+		due = r->down.rest_until;
 	if (due < 0)
 		return -1;
-	left = due - now_ms();
-	return left > 0 ? (int)left : 0;
+	left = due - now_ns();
+	return left > 0 ? left : 0;
 }
 
 /* The client is gone and the server took nothing for its grace: end. */
 static void
 end_stalled_drain(struct relay *r)
 {
-	if (r->up.state == DIR_DRAINING && now_ms() >= r->drain_until)
+	if (r->up.state == DIR_DRAINING && now_ns() >= r->drain_until)
 		direction_close(r, &r->up);
 }
 
 static void
 shrink_idle_pipes(struct relay *r)
 {
-	if (r->next_shrink == 0 || now_ms() < r->next_shrink)
+	if (r->next_shrink == 0 || now_ns() < r->next_shrink)
 		return;
 	shrink_if_idle(&r->up);
 	shrink_if_idle(&r->down);
@@ -628,7 +718,8 @@ relay_loop(struct relay *r, const sigset_t *waitmask)
 	struct pollfd pfd[PFD_COUNT];
 	struct timespec ts;
 	unsigned int wakeups = 0;
-	int timeout, e;
+	int64_t timeout;
+	int e;
 
 	while (r->up.state != DIR_CLOSED || r->down.state != DIR_CLOSED) {
 		if ((r->res->signo = ++wakeups % RELAY_SIGNAL_CHECK == 0 ?
@@ -636,8 +727,8 @@ relay_loop(struct relay *r, const sigset_t *waitmask)
 			return -EINTR;
 		build_pollfds(r, pfd);
 		timeout = poll_timeout(r);
-		ts.tv_sec = timeout / 1000;
-		ts.tv_nsec = (long)(timeout % 1000) * 1000000;
+		ts.tv_sec = timeout / NS_PER_S;
+		ts.tv_nsec = timeout % NS_PER_S;
 		if (ppoll(pfd, PFD_COUNT, timeout < 0 ? NULL : &ts,
 		    waitmask) < 0) {
 			if (errno == EINTR)
@@ -646,6 +737,7 @@ relay_loop(struct relay *r, const sigset_t *waitmask)
 			return -errno;
 		}
 		absorb_events(r, pfd);
+		wake_if_rested(&r->down);
 		shrink_idle_pipes(r);
 		if ((e = direction_run(r, &r->up)) < 0) {
 			r->res->err_where = r->up.fail_end;

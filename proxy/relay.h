@@ -18,6 +18,13 @@
 #define RELAY_BURST		16	/* calls per direction per wakeup */
 #define RELAY_SOCK_SNDBUF	(1 << 20)	/* asked of the server socket */
 #define RELAY_SIGNAL_CHECK	64	/* wakeups between sigpending() calls */
+/* down: resting while stdout's grown pipe is backlogged (relay.c) */
+#define RELAY_TOPUP		(64 * 1024)	/* a shorter splice topped up */
+#define RELAY_REST_FULL_Q	3	/* quarters of the pipe unread: rest */
+#define RELAY_REST_LEFT_Q	1	/* quarters left when it should end */
+#define RELAY_REST_FIRST_NS	100000	/* the first, before the pace is known */
+#define RELAY_REST_MIN_NS	20000
+#define RELAY_REST_MAX_NS	2000000	/* worst case: the client waits this */
 
 /* Where a relay failed. */
 enum relay_where {

@@ -22,6 +22,7 @@
 #include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -127,6 +128,7 @@ static const struct sock_filter relay_filter[] = {
 	ALLOW_ARG(__NR_fcntl, 1, F_GETFL),
 	ALLOW_ARG(__NR_fcntl, 1, F_SETFL),
 	ALLOW_ARG(__NR_fcntl, 1, F_SETPIPE_SZ),
+	ALLOW_ARG2(__NR_ioctl, 0, STDOUT_FILENO, 1, FIONREAD),	/* resting */
 	/* stdout handed back: the /dev/null opened at set-up, over fd 1 */
 #ifdef __NR_dup2
 	ALLOW_ARG(__NR_dup2, 1, STDOUT_FILENO),

@@ -4,13 +4,18 @@
 Drives tests/bench/build/xpb (the C load generator and measurer, one
 measurement per call, one JSON line back) over several rounds, the peers
 interleaved and their order rotated every round so that machine noise hits
-all alike, and takes medians.  Then the end-to-end part (e2e.sh: a real
-xpra client through a real sshd).  Writes results/<UTC time>/ (results.md,
-raw.jsonl, *.dat, chart.gp, chart.png) and points results/latest at it.
-Never asserts a timing: it reports, with the SPEC's targets beside.
+all alike, and takes medians.  Then the end-to-end part (e2e.sh, through
+a real sshd: bulk against sshd's own streamlocal forwarding, first byte
+against `ssh true`, real xpra clients), reported first.  Writes
+results/<UTC time>/ (results.md, raw.jsonl, e2e.log, *.dat, chart.gp,
+chart.png) and points results/latest at it.  Never asserts a timing: it
+reports, with the targets (SPEC section 8, issue 13) beside.
 
 Usage: bench.py --xpb PATH --proxy PATH [--proxy-static PATH]
        [--baseline PATH] [--reference PATH] --top DIR [--quick]
+       [--report DIR]
+--report: write DIR's results.md and chart again from its res.json,
+measuring nothing (after a change to the report itself).
 --reference: tests/bench/refrelay, the least a splice relay can do,
 measured as one more peer; xpra-proxy is compared with it round by round.
 --proxy-static: a STATIC=1 build, measured as one more peer.
@@ -30,6 +35,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 GIB = 1 << 30
@@ -73,6 +79,7 @@ E2E_LABEL = {
     "socat": "`socat STDIO UNIX-CONNECT:SOCKET`",
     "ssh true": "`true` (no relay)",
 }
+DISCOVERY_N = 159                   # the display run_discovery looks for
 STATIC = "xpra-proxy STATIC=1"     # the opt-in static-pie build
 REFERENCE = "reference relay"       # tests/bench/refrelay.c
 BASELINE = "xpra-proxy baseline"    # an earlier build, for a change's effect
@@ -127,18 +134,36 @@ class Bench:
         self.e2e_rounds = 1 if self.quick else 3
         self.e2e_bytes = 128 * MIB if self.quick else 512 * MIB
         self.e2e_ciphers = "default aes128-gcm@openssh.com"
+        self.notes = []
+        self.res = {}
+        if args.report:		# write an earlier run's report again
+            self.out = args.report
+            with open(os.path.join(self.out, "res.json")) as fh:
+                saved = json.load(fh)
+            self.res = saved["res"]
+            for k, v in saved["sizes"].items():
+                setattr(self, k, v)
+            return
         stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%SZ")
         self.out = os.path.join(args.results, stamp)
         os.makedirs(self.out, exist_ok=True)
         self.raw = open(os.path.join(self.out, "raw.jsonl"), "w")
         self.errlog = os.path.join(self.out, "peers-stderr.log")
-        self.notes = []
-        self.res = {}
+
+    SIZES = ("rounds", "bytes", "start_n", "ping_n", "ping_rounds",
+             "idle_n_xpra", "e2e_rounds", "e2e_bytes")
+
+    def save(self):
+        """res.json: what --report needs to write the report again."""
+        with open(os.path.join(self.out, "res.json"), "w") as fh:
+            json.dump({"res": self.res, "sizes": {
+                k: getattr(self, k) for k in self.SIZES}}, fh)
 
     # ---- running xpb -----------------------------------------------------
 
-    def xpb_run(self, sub, opts, peer, prefix=(), timeout=600, tag=None):
-        cmd = list(prefix) + [self.xpb, sub, "-L", self.errlog] + \
+    def xpb_run(self, sub, opts, peer, prefix=(), timeout=600, tag=None,
+                xpb=None):
+        cmd = list(prefix) + [xpb or self.xpb, sub, "-L", self.errlog] + \
             list(opts) + peer.opts() + ["--"] + peer.argv
         t0 = time.monotonic()
         try:
@@ -213,6 +238,67 @@ class Bench:
         self.res["start"] = s
         self.res["floor"] = floor
         self.res["vfloor"] = vfloor
+
+    def run_discovery(self):
+        """Start-up with the display to find: `xpra-proxy :N` (its
+        configuration, passwd entry, socket directories and the
+        listener table) against `xpra-proxy PATH` and the reference
+        relay given the same path, as the bench user, the display
+        server at ~/.xpra/HOSTNAME-N as xpra 3.1 and 6.x put it."""
+        ug, who = self.bench_user()
+        if ug is None or not self.args.reference:
+            self.res["discovery"] = {"_error": "needs root and "
+                                     "--reference"}
+            return
+        pw = pwd.getpwnam(who)
+        xdir = os.path.join(pw.pw_dir, ".xpra")
+        os.makedirs(xdir, exist_ok=True)
+        os.chown(xdir, pw.pw_uid, pw.pw_gid)
+        os.chmod(xdir, 0o700)
+        sock = os.path.join(xdir, "%s-%d" % (platform.node(), DISCOVERY_N))
+        # copies the user can run (the checkout may be under a 0700 home)
+        bindir = tempfile.mkdtemp(prefix="xpx-bench-")
+        os.chmod(bindir, 0o755)
+        xpb, proxy, ref = (shutil.copy(f, bindir) for f in (
+            self.xpb, self.proxy, self.args.reference))
+        peers = [Peer("xpra-proxy :N", [proxy, ":%d" % DISCOVERY_N]),
+                 Peer("xpra-proxy PATH", [proxy, sock]),
+                 Peer(REFERENCE + " PATH", [ref, sock])]
+        prefix = ["setpriv", "--reuid=%d" % pw.pw_uid,
+                  "--regid=%d" % pw.pw_gid, "--init-groups", "env", "-i",
+                  "HOME=" + pw.pw_dir, "USER=" + who, "LOGNAME=" + who,
+                  "PATH=/usr/bin:/bin"]
+        d = {p.name: [] for p in peers}
+        batches = self.start_n // self.start_batch
+        log("start-up with display discovery: %d x %d per peer, as %s" %
+            (batches, self.start_batch, who))
+        for b in range(batches):
+            for p in self.rotate(peers, b):
+                x = self.xpb_run("start", ["-n", str(self.start_batch),
+                                           "-S", sock], p, prefix=prefix,
+                                 tag="discovery", xpb=xpb)
+                d[p.name] += x.get("ns", [])
+        shutil.rmtree(bindir, ignore_errors=True)
+        self.res["discovery"] = d
+
+    def write_discovery(self, w):
+        d = self.res.get("discovery", {})
+        if "_error" in d:
+            w("Start-up with display discovery: not measured (%s)." %
+              d["_error"])
+            w("")
+            return
+        w("### Start-up with the display to find (display server at "
+          "~/.xpra/HOSTNAME-%d, as the bench user)" % DISCOVERY_N)
+        w("")
+        w("| peer | median ms | p10 ms | p90 ms |")
+        w("|---|---:|---:|---:|")
+        for name, v in d.items():
+            w("| %s | %s | %s | %s |" % (
+                name, self.f(self.ms(self.med(v))),
+                self.f(self.ms(self.pct(v, .1))),
+                self.f(self.ms(self.pct(v, .9)))))
+        w("")
 
     def run_ping(self):
         peers = self.live_peers()
@@ -696,6 +782,7 @@ class Bench:
           "the echo of a byte written to their stdin comes out of their "
           "stdout, through the display server.")
         w("")
+        self.write_discovery(w)
 
         # ping
         pg = self.res["ping"]
@@ -831,6 +918,16 @@ class Bench:
                          "`xpra-proxy --version` takes %.2f ms)" % (
                              TARGET_START_MS, verdict(m <= TARGET_START_MS),
                              m, fl, m - fl, vf - fl, vf))
+        dv = self.res.get("discovery", {})
+        if dv.get("xpra-proxy :N") and dv.get(REFERENCE + " PATH"):
+            a = self.ms(self.med(dv["xpra-proxy :N"]))
+            b = self.ms(self.med(dv[REFERENCE + " PATH"]))
+            c = self.ms(self.med(dv.get("xpra-proxy PATH", [])))
+            lines.append("start-up of `xpra-proxy :N` ≤ reference relay "
+                         "given the path + 0.3 ms: %s (%.2f ms, reference "
+                         "%.2f ms: %+.2f ms; `xpra-proxy PATH` %s ms)" % (
+                             verdict(a <= b + 0.3), a, b, a - b,
+                             self.f(c)))
         for name in OURS:
             x = ts.get(name)
             if not x:
@@ -950,22 +1047,39 @@ class Bench:
                         self.us(self.pct(x["pinned"], .99)),
                         self.us(self.med(x["free"])) or 0,
                         self.us(self.pct(x["free"], .99)) or 0))
+        runs, epeers = self.e2e_bulk()
+        for fn, key in (("e2e.dat", lambda x: x["gibps"]),
+                        ("e2ecpu.dat", self.server_cpu)):
+            with open(os.path.join(d, fn), "w") as fh:
+                fh.write("dir " + " ".join(q(p) for p in epeers) + "\n")
+                for dd, label in DIRS:
+                    fh.write(q(label) + " " + " ".join(
+                        self.f(self.med([key(x) for x in self.ok_runs(
+                            runs.get(("default", p, dd), []))]), "%.4f",
+                            "NaN") for p in epeers) + "\n")
         ncol = len(peers)
         gp = """# gnuplot script written by tests/bench/bench.py
-set terminal pngcairo size 1600,1100 font "DejaVu Sans,11" noenhanced
+set terminal pngcairo size 1600,1600 font "DejaVu Sans,11" noenhanced
 set output "chart.png"
-set multiplot layout 2,2 title "xpra-proxy vs peers (%(title)s)"
+set multiplot layout 3,2 title "xpra-proxy vs peers (%(title)s)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set key top right
 set grid ytics
-set title "Bulk throughput (GiB/s, higher is better)"
+set title "End to end through sshd, default cipher (GiB/s, higher is better)"
+set ylabel "GiB/s"
+set yrange [0:*]
+plot for [i=2:%(n3)d] "e2e.dat" using i:xtic(1) title columnhead(i) lc (i-1)
+set title "End to end: server-side CPU, sshd + relay (s/GiB, lower is better)"
+set ylabel "s/GiB"
+plot for [i=2:%(n3)d] "e2ecpu.dat" using i:xtic(1) title columnhead(i) lc (i-1)
+set title "Harness, no sshd: bulk throughput (GiB/s, higher is better)"
 set ylabel "GiB/s"
 set yrange [0:*]
 plot for [i=2:%(n1)d] "tput.dat" using i:xtic(1) title columnhead(i) lc (i-1)
-set title "Relay CPU per GiB moved (s, log scale, lower is better)"
+set title "Harness: relay CPU per GiB moved (s, log scale, lower is better)"
 set ylabel "s/GiB"
 set yrange [0.03:*]
 set logscale y
@@ -998,7 +1112,8 @@ plot "ping.dat" using 2:xtic(1) title "pinned p50", \\
 unset multiplot
 """ % {"title": ("QUICK, " if self.quick else "") + "%d MiB, %d round(s)"
        % (self.bytes // MIB, self.rounds), "n1": ncol + 1,
-       "n2": len(relays) + 1, "cpu": TARGET_CPU, "st": TARGET_START_MS}
+       "n2": len(relays) + 1, "n3": len(epeers) + 1, "cpu": TARGET_CPU,
+       "st": TARGET_START_MS}
         with open(os.path.join(d, "chart.gp"), "w") as fh:
             fh.write(gp)
         if shutil.which("gnuplot"):
@@ -1024,6 +1139,9 @@ def main():
                     help="the reference splice relay, one more peer")
     ap.add_argument("--top", required=True)
     ap.add_argument("--results", default=None)
+    ap.add_argument("--report", default=None, metavar="DIR",
+                    help="write DIR's report again from its res.json "
+                    "(after a change to the report), measuring nothing")
     ap.add_argument("--quick", action="store_true",
                     default=os.environ.get("QUICK", "") not in ("", "0"))
     args = ap.parse_args()
@@ -1038,12 +1156,17 @@ def main():
                                    os.path.join(args.top, "results"))
     t0 = time.monotonic()
     b = Bench(args)
+    if args.report:
+        print(b.write())
+        return
     log("results in %s" % b.out)
     b.run_tput()
     b.run_start()
+    b.run_discovery()
     b.run_ping()
     b.run_idle()
     b.run_e2e()
+    b.save()
     text = b.write()
     print(text)
     log("done in %.0f s: %s/results.md, %s/chart.png" %

@@ -1,6 +1,6 @@
 #!/bin/bash
 # t-faults-stream.sh - stream and I/O faults (security.md §6.4, R1-R5,
-# R11-R13, and S9 with a real full backlog): the real binary between pipes
+# R11-R13, R15 (a slow client), and S9 with a real full backlog): the real binary between pipes
 # (as under sshd) and tests/lib/fakeserver.py, which sends then closes,
 # half-closes, resets, is killed, stops reading or never accepts; clients
 # that stop reading or close early.  Each case checks the exit status and
@@ -262,6 +262,71 @@ alive "$PID" || bad "$c" "gave up while merely blocked"
 kill -KILL $sleeper
 finish "$c" 50
 rc_in "$c" 0
+
+# --- R15: a client slower than the server (sshd reading 32 KiB at a time):
+# every byte arrives, and the relay rests while stdout's pipe is backlogged
+# instead of waking for each read (relay.c): the reader counts its reads
+# and the relay's voluntary context switches (its sleeps) over 64 MiB.
+# Measured over 2047 reads: 0.17-0.19 sleeps per read (plain; ASan with
+# the other core busy), 0.95 with the relay before resting; the bound is
+# 1/3.  Not under valgrind: there the relay itself is the slow end, and
+# the pipe never backs up.
+c=R15-client-reads-slowly; next_display
+if in_variant valgrind; then
+	say "$c: not under valgrind"
+else
+	serve root "$T/s/$host-$d" --mode exchange --send $((64 << 20)) \
+	    --seed "$d" --report "$T/rep.$c"
+	hold_open "$T/i.$c"
+	mkfifo "$T/o.$c"
+	# the reader first (opening a FIFO waits for the other end); it
+	# learns the relay's PID from a file
+	"$PY" - "$T/pid.$c" "$T/o.$c" "$T/of.$c" $((64 << 20)) >"$T/slow.$c" \
+	    2>&1 <<'PYEOF' &
+import os, sys, time
+pidfile, src, dst, total = sys.argv[1:4] + [int(sys.argv[4])]
+def sleeps():
+    with open("/proc/%s/status" % pid) as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+fd = os.open(src, os.O_RDONLY)
+while not os.path.exists(pidfile):
+    time.sleep(0.01)
+with open(pidfile) as f:
+    pid = f.read().strip()
+with open(dst, "wb") as out:
+    b = os.read(fd, 32768)
+    out.write(b)
+    got = len(b)
+    time.sleep(0.5)		# the relay fills the pipe, grown to 1 MiB
+    s0, reads = sleeps(), 0
+    while got < total:
+        b = os.read(fd, 32768)
+        if not b:
+            break
+        out.write(b)
+        got += len(b)
+        reads += 1
+        time.sleep(0.0002)
+    print(got, reads, sleeps() - s0)
+PYEOF
+	reader=$!; track_pid $reader
+	start "$c" <"$T/i.$c" >"$T/o.$c"
+	echo "$PID" >"$T/pid.$c.new" && mv "$T/pid.$c.new" "$T/pid.$c"
+	wait_gone "$reader" 300 || bad "$c" "the reader hung"
+	read -r got reads sleeps <"$T/slow.$c"
+	touch "$T/i.$c.go"
+	finish "$c"
+	rc_in "$c" 0
+	[ "$got" = $((64 << 20)) ] && is_prefix "$c" "$T/of.$c" "$d" ||
+	    bad "$c" "$(cat "$T/slow.$c")"
+	if [ -n "$reads" ] && [ "$((sleeps * 3))" -le "$reads" ]; then
+		say "$c: byte-exact; $sleeps sleeps of the relay for $reads reads"
+	else
+		bad "$c" "the relay woke for every read: $sleeps sleeps for ${reads:-?} reads"
+	fi
+fi
 
 # --- R11: SIGTERM, SIGHUP, SIGINT in the middle of a stream -------------
 for sig in TERM HUP INT; do
