@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import pwd
+import resource
 import shutil
 import statistics
 import subprocess
@@ -79,6 +80,7 @@ E2E_LABEL = {
     "socat": "`socat STDIO UNIX-CONNECT:SOCKET`",
     "ssh true": "`true` (no relay)",
 }
+DENSITY_MAX = 1000                  # idle sessions, the most run_density runs
 DISCOVERY_N = 159                   # the display run_discovery looks for
 STATIC = "xpra-proxy STATIC=1"     # the opt-in static-pie build
 REFERENCE = "reference relay"       # tests/bench/refrelay.c
@@ -264,6 +266,11 @@ class Bench:
         peers = [Peer("xpra-proxy :N", [proxy, ":%d" % DISCOVERY_N]),
                  Peer("xpra-proxy PATH", [proxy, sock]),
                  Peer(REFERENCE + " PATH", [ref, sock])]
+        if self.args.proxy_static:
+            static = os.path.join(bindir, "xpra-proxy-static")
+            shutil.copy(self.args.proxy_static, static)
+            peers.append(Peer(STATIC + " :N", [static, ":%d" %
+                                                DISCOVERY_N]))
         prefix = ["setpriv", "--reuid=%d" % pw.pw_uid,
                   "--regid=%d" % pw.pw_gid, "--init-groups", "env", "-i",
                   "HOME=" + pw.pw_dir, "USER=" + who, "LOGNAME=" + who,
@@ -354,6 +361,52 @@ class Bench:
                 opts += ["-u", ug]
             idle[p.name] = self.xpb_run("idle", opts, p, timeout=300)
         self.res["idle"] = idle
+
+    def run_density(self):
+        """Idle xpra-proxy sessions of one user at 1 and DENSITY_MAX (100
+        is run_idle's): memory per relay and the user's pipe budget."""
+        ug, _ = self.bench_user()
+        p = next((p for p in self.live_peers() if p.name == "xpra-proxy"),
+                 None)
+        dens = {}
+        for n in (1, DENSITY_MAX):
+            log("density: %d idle xpra-proxy sessions, 4 MiB burst each, "
+                "then 5 s quiet" % n)
+            opts = ["-n", str(n), "-B", "4M", "-w", "5000"]
+            if ug:
+                opts += ["-u", ug]
+            dens[str(n)] = self.xpb_run("idle", opts, p, timeout=600)
+        dens[str(self.idle_n)] = self.res["idle"].get("xpra-proxy", {})
+        self.res["density"] = dens
+
+    def write_density(self, w):
+        dens = self.res.get("density", {})
+        rows = sorted((int(n), x) for n, x in dens.items()
+                      if x and "error" not in x)
+        if not rows:
+            return
+        soft = rows[0][1]["user_pages_soft"]
+        w("### Memory per idle xpra-proxy session, and the pipe budget")
+        w("")
+        w("| idle sessions | PSS per relay | RSS per relay | pipe pages "
+          "per session, settled | stdio pipes left short (over the soft "
+          "limit) | a new pipe grows to 1 MiB, settled |")
+        w("|---:|---:|---:|---:|---:|---|")
+        for n, x in rows:
+            st = x["settled"]
+            w("| %d | %.0f KiB | %.0f KiB | %.1f | %d | %s |" % (
+                n, st["pss_kib"] / n, st["rss_kib"] / n,
+                (st["stdio_pages"] + st["own_pages"]) / n,
+                x.get("short_stdio_pipes", 0),
+                "yes" if x["grows_settled"] else "**no**"))
+        w("")
+        w("pipe-user-pages-soft is %d pages here.  A session under sshd "
+          "holds three pipes (stdin, stdout, stderr) of %d pages each at "
+          "rest: from session %d on, a user's new pipes get one or two "
+          "pages, and none can grow for bulk data; right after a burst, "
+          "before the 2 s shrink, a relay holds up to 512 pages of them." %
+          (soft, 16, soft // 48 + 1))
+        w("")
 
     def run_e2e(self):
         log("end to end through a real sshd: bulk (%d round(s) of %d MiB "
@@ -853,6 +906,7 @@ class Bench:
             w("xpra _proxy: %d sessions only (each is a ~24 MiB Python "
               "process)." % self.idle_n_xpra)
             w("")
+        self.write_density(w)
 
         # targets
         w("## SPEC §8 targets")
@@ -1155,6 +1209,9 @@ def main():
     args.results = os.path.abspath(args.results or
                                    os.path.join(args.top, "results"))
     t0 = time.monotonic()
+    # 1,000 idle sessions need some 3,000 descriptors in xpb
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     b = Bench(args)
     if args.report:
         print(b.write())
@@ -1165,6 +1222,7 @@ def main():
     b.run_discovery()
     b.run_ping()
     b.run_idle()
+    b.run_density()
     b.run_e2e()
     b.save()
     text = b.write()
