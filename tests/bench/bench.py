@@ -139,7 +139,7 @@ class Bench:
         self.notes = []
         self.res = {}
         if args.report:		# write an earlier run's report again
-            self.out = args.report
+            self.out = os.path.realpath(args.report)
             with open(os.path.join(self.out, "res.json")) as fh:
                 saved = json.load(fh)
             self.res = saved["res"]
@@ -157,6 +157,7 @@ class Bench:
 
     def save(self):
         """res.json: what --report needs to write the report again."""
+        self.res["machine"] = self.machine_info()
         with open(os.path.join(self.out, "res.json"), "w") as fh:
             json.dump({"res": self.res, "sizes": {
                 k: getattr(self, k) for k in self.SIZES}}, fh)
@@ -728,7 +729,7 @@ class Bench:
         ts = self.tput_summary()
         md = []
         w = md.append
-        info = self.machine_info()
+        info = self.res.get("machine") or self.machine_info()
         w("# xpra-proxy benchmark%s" % (" (QUICK)" if self.quick else ""))
         w("")
         for k, v in info:
@@ -920,6 +921,8 @@ class Bench:
             fh.write(text)
         self.chart(ts)
         latest = os.path.join(self.args.results, "latest")
+        if self.args.report:
+            return text
         try:
             if os.path.islink(latest) or os.path.exists(latest):
                 os.unlink(latest)
