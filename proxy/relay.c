@@ -152,14 +152,14 @@ pipe_queued(int fd)
 }
 
 /*
- * Down, into a grown stdout pipe, after a splice that moved something but
- * less than RELAY_TOPUP: when RELAY_REST_FULL_Q quarters of the pipe are
- * still unread, refilling now would only top up the slots the client's
- * last read freed.  (A full pipe, EAGAIN, is waited for with poll as
- * ever: a client that stopped reading never wakes the relay.)  Rest instead, neither end polled, until about
+ * RELAY_SPLICE down, into a grown stdout pipe, after a splice that moved
+ * something but less than RELAY_TOPUP: when RELAY_REST_FULL_Q quarters of
+ * the pipe are still unread, refilling now would only top up the slots the
+ * client's last read freed.  Rest instead, neither end polled, until about
  * RELAY_REST_LEFT_Q quarters are left at the client's last measured pace.
  * Nothing waits longer for it: whatever arrives meanwhile would have
- * queued behind that backlog anyway.
+ * queued behind that backlog anyway.  (A full pipe, EAGAIN, is waited for
+ * with poll as ever: a client that stopped reading never wakes the relay.)
  */
 static void
 rest_if_backlogged(struct direction *d, size_t moved)
@@ -667,10 +667,11 @@ absorb_events(struct relay *r, const struct pollfd pfd[PFD_COUNT])
 }
 
 /*
- * Nothing to wait for if a direction can move; else until the idle check
- * or the end of a draining client's grace, whichever comes first.
+ * How long ppoll may wait, ns (-1: for an event): nothing if a direction
+ * can move; else until the idle check, the end of a draining client's
+ * grace or the end of a rest, whichever comes first.
  */
-static int
+static int64_t
 poll_timeout(struct relay *r)
 {
 	int64_t due = -1, left;

@@ -268,9 +268,10 @@ rc_in "$c" 0
 # instead of waking for each read (relay.c): the reader counts its reads
 # and the relay's voluntary context switches (its sleeps) over 64 MiB.
 # Measured over 2047 reads: 0.17-0.19 sleeps per read (plain; ASan with
-# the other core busy), 0.95 with the relay before resting; the bound is
-# 1/3.  Not under valgrind: there the relay itself is the slow end, and
-# the pipe never backs up.
+# the other core busy), 0.23 with a CI run beside, 0.95 with the relay
+# before resting; the bound is 1/2 (a slower reader, on a loaded machine,
+# reads less within a rest's 2 ms cap).  Not under valgrind: there the
+# relay itself is the slow end, and the pipe never backs up.
 c=R15-client-reads-slowly; next_display
 if in_variant valgrind; then
 	say "$c: not under valgrind"
@@ -321,7 +322,7 @@ PYEOF
 	rc_in "$c" 0
 	[ "$got" = $((64 << 20)) ] && is_prefix "$c" "$T/of.$c" "$d" ||
 	    bad "$c" "$(cat "$T/slow.$c")"
-	if [ -n "$reads" ] && [ "$((sleeps * 3))" -le "$reads" ]; then
+	if [ -n "$reads" ] && [ "$((sleeps * 2))" -le "$reads" ]; then
 		say "$c: byte-exact; $sleeps sleeps of the relay for $reads reads"
 	else
 		bad "$c" "the relay woke for every read: $sleeps sleeps for ${reads:-?} reads"
