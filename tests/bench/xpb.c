@@ -72,6 +72,7 @@ static const char *prog = "xpb";
 static char tmpdir[64], sock_path[108], log_path[PATH_MAX];
 static char fwd_path[108];	/* -F: the forwarder's local socket */
 static pid_t server_pid = -1;
+static pid_t peer_pid = -1;	/* the peer now running, for cleanup() */
 static pid_t tree_root;		/* -P: the private sshd */
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -86,6 +87,12 @@ cleanup(void)
 		kill(server_pid, SIGKILL);
 		waitpid(server_pid, NULL, 0);
 		server_pid = -1;
+	}
+	/* a peer left running by die(): a forwarder never exits by itself */
+	if (peer_pid > 0) {
+		kill(peer_pid, SIGKILL);
+		waitpid(peer_pid, NULL, 0);
+		peer_pid = -1;
 	}
 	if (sock_path[0] != '\0')
 		unlink(sock_path);
@@ -749,7 +756,7 @@ forwarder_connect(struct peer *p)
 
 	while ((fd = try_connect_unix(fwd_path)) < 0) {
 		if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
-			p->pid = -1;
+			p->pid = peer_pid = -1;
 			die("the forwarder exited (status %d; see %s)", st,
 			    log_path);
 		}
@@ -807,6 +814,7 @@ peer_spawn(struct peer *p)
 		execvp(peer_exec_argv[0], peer_exec_argv);
 		_exit(127);
 	}
+	peer_pid = p->pid;
 	close(in[0]);
 	if (!stdio_socket)
 		close(out[1]);
@@ -859,6 +867,8 @@ peer_reap(struct peer *p, int wait_ms)
 	p->exit_status = st;
 	p->exited_alone = !peer_lingers && !p->forwarder && WIFEXITED(st);
 	p->exit_ms = (now_ns() - t0) / 1000000;
+	if (peer_pid == p->pid)
+		peer_pid = -1;
 	p->pid = -1;
 }
 
