@@ -184,9 +184,10 @@ rest_if_backlogged(struct direction *d, size_t moved)
 }
 
 /*
- * The rest is over: learn the client's pace from what it read meanwhile,
- * and try both ends again.  A pipe found empty says only "at least this
- * fast": the next rest is shorter.
+ * The rest is over: learn the client's pace from what it read meanwhile;
+ * both ends are polled again (neither is assumed ready: the next ppoll
+ * returns at once if they are).  A pipe found empty says only "at least
+ * this fast": the next rest is shorter.
  */
 static void
 wake_if_rested(struct direction *d)
@@ -206,7 +207,6 @@ wake_if_rested(struct direction *d)
 			rate = 2 * (rate > d->drain_rate ? rate : d->drain_rate);
 		d->drain_rate = rate;
 	}
-	d->src_ready = d->dst_ready = true;	/* until a splice says otherwise */
 }
 
 /* The mode for a stdio descriptor, or -errno. */
